@@ -1,0 +1,33 @@
+// One registry of coded errors for every program in this project (the fastify/undici pattern):
+// each error has a stable `code` a user can search for, a `name`, and the `cause` passed on.
+// docs/errors.md documents every code; test/unit/lib/errors.test.ts fails when one is missing.
+
+export class LivestreamError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LivestreamError';
+    this.code = code;
+  }
+}
+
+/** A usage or configuration error: the process exits with status 2 and prints only the message. */
+export class ConfigError extends LivestreamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.CONFIG_INVALID, message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Every error code, with the one-line meaning shown in docs/errors.md. Add new codes here (and to
+ * the doc); never reuse or rename one that has shipped.
+ */
+export const errorCatalog = {
+  LSO_CONFIG_INVALID: 'A flag, environment variable or configuration file has a value that is not allowed.',
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalog;
+export const ErrorCodes = Object.fromEntries(
+  Object.keys(errorCatalog).map((code) => [code.replace(/^LSO_/, ''), code]),
+) as { [K in ErrorCode as K extends `LSO_${infer Short}` ? Short : never]: K };
