@@ -4,7 +4,6 @@
 // containerd. Stopping it undoes every change it made to the machine (host.ts). docs/real-node.md.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { adminKubeConfig } from '../cluster.js';
 import { ClusterError } from '../errors.js';
 import { renderKubeconfig } from '../kubeconfig.js';
 import { runKubectl } from '../kubectl.js';
@@ -341,11 +340,19 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
         .join(',')}`,
       '--v=1',
     ]);
-    const core = (await adminKubeConfig(options.kubeconfigPath)).makeApiClient(
-      (await import('@kubernetes/client-node')).CoreV1Api,
-    );
     await waitFor(`Node ${name} Ready`, options.readyTimeoutMs ?? 120_000, async () => {
-      const node = await core.readNode({ name });
+      const got = await runKubectl(cluster.binDir, options.kubeconfigPath, [
+        'get',
+        'node',
+        name,
+        '-o',
+        'json',
+      ]);
+      if (got.code !== 0) return got.stderr.trim() || 'not registered yet';
+      const node = JSON.parse(got.stdout) as {
+        spec?: { taints?: { key: string }[] };
+        status?: { conditions?: { type: string; status: string; message?: string }[] };
+      };
       const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready?.status !== 'True') return `Ready is ${ready?.status ?? 'absent'}: ${ready?.message ?? ''}`;
       if (node.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'))
@@ -373,7 +380,9 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     let unhook = () => {};
     const stop = () => {
       unhook();
-      return (stopping ??= stopRealNode(progress));
+      return (stopping ??= stopRealNode(progress).then(
+        (r) => r ?? { processes: [], restored: [], leftovers: [] },
+      ));
     };
     return {
       name,
@@ -430,11 +439,19 @@ export async function reapAbandonedRealNode(
   });
 }
 
-/** Stops the real node recorded on this machine (if any) and undoes its changes. */
-export async function stopRealNode(progress: (line: string) => void = () => {}): Promise<StopReport> {
+/**
+ * Stops the real node recorded on this machine (if any) and undoes its changes; with
+ * `kubeconfigPath`, only a node that joined that cluster (cluster:down leaves a test's node alone).
+ */
+export async function stopRealNode(
+  progress: (line: string) => void = () => {},
+  kubeconfigPath?: string,
+): Promise<StopReport | undefined> {
   return withMachineLock(async () => {
     const state = await readNodeState();
-    if (!state) return { processes: [], restored: [], leftovers: [] };
+    if (!state) return undefined;
+    if (kubeconfigPath && path.resolve(state.cluster.kubeconfigPath) !== path.resolve(kubeconfigPath))
+      return undefined;
     return teardown(state, progress);
   });
 }
