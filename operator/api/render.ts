@@ -23,6 +23,11 @@ export function toOpenApi(node: Schema): Record<string, unknown> {
   for (const [key, value] of Object.entries(node)) {
     if ((generatorOnlyKeys as readonly string[]).includes(key)) continue;
     if (key === 'description' && value === '') continue;
+    if (key === 'description' && node.default !== undefined && !isEmptyObject(node.default)) {
+      // kubectl explain shows descriptions but not defaults: say it in words there.
+      out[key] = `${value} Default: ${defaultText(node.default)}.`;
+      continue;
+    }
     if (key === 'properties') {
       out[key] = Object.fromEntries(
         Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, toOpenApi(v)]),
@@ -34,6 +39,12 @@ export function toOpenApi(node: Schema): Record<string, unknown> {
     }
   }
   return out;
+}
+
+const isEmptyObject = (v: unknown) => typeof v === 'object' && v !== null && Object.keys(v).length === 0;
+
+function defaultText(value: unknown): string {
+  return Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
 }
 
 export function rootSchema(api: ApiVersion, kind: Kind): Schema {

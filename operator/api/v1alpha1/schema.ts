@@ -309,7 +309,6 @@ const transcodeProfileSpec = object(
         messageExpression:
           "'passthrough.name ' + self.passthrough.name + ' is also a rendition name; variant names must be unique'",
         fieldPath: '.passthrough.name',
-        reason: 'FieldValueDuplicate',
       },
       {
         rule: "self.video.codec != 'hevc' || !(self.encoders.cpu.tune in ['film', 'stillimage'])",
@@ -385,10 +384,10 @@ const transcodeProfile: Kind = {
     ...readyColumns,
     { name: 'Codec', type: 'string', jsonPath: '.spec.video.codec', description: 'Output video codec.' },
     {
-      name: 'Renditions',
-      type: 'string',
-      jsonPath: '.spec.renditions[*].name',
-      description: 'Rendition names.',
+      name: 'GOP',
+      type: 'integer',
+      jsonPath: '.spec.video.gopSeconds',
+      description: 'Keyframe interval in seconds.',
     },
     {
       name: 'Streams',
@@ -790,7 +789,15 @@ const liveStreamStatus = object(
 /** Children are named <name>-<suffix> with suffixes of up to 11 characters (-transcoder, -stream-key). */
 const liveStreamName: Schema = string(
   'A DNS-1035 label of at most 52 characters: the operator names Services <name>-ingest and <name>-playback, and Services allow 63.',
-  { maxLength: 52, pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$' },
+  {
+    maxLength: 52,
+    'x-kubernetes-validations': [
+      rule(
+        "self.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+        'a LiveStream name must start with a letter and hold only lower-case letters, digits and dashes (it becomes part of Service names)',
+      ),
+    ],
+  },
 );
 
 const liveStream: Kind = {
