@@ -569,9 +569,6 @@ const toleration = object(
   },
 );
 
-const cpuOnlyAfterFirst =
-  "self.acceleratorPreference.exists(a, a == 'cpu') && self.acceleratorPreference[0] != 'cpu'";
-
 const placement = object(
   'PlacementSpec',
   "Where the transcoder runs. The operator tries the accelerators in order and takes the first with a node that can encode the profile's codec and has capacity left.",

@@ -25,7 +25,9 @@ interface InvalidCase extends Edit {
   field: string;
   message: string;
 }
-const invalidCases = parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'invalid.yaml'), 'utf8')) as InvalidCase[];
+const invalidCases = parse(
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'invalid.yaml'), 'utf8'),
+) as InvalidCase[];
 
 let cluster: TestCluster;
 const namespace = `api-test-${process.pid}`;
@@ -76,7 +78,15 @@ describe('examples', () => {
     assert.match(out, /transcodeprofile\.livestream-operator\.io\/seed-ladder created/);
     // kubectl diff exits 0 when the live objects already match (server-side defaults included).
     await kubectlOk(['diff', '-n', namespace, '-f', examplesDir]);
-    const again = await kubectlOk(['apply', '--server-side', '--dry-run=server', '-n', namespace, '-f', examplesDir]);
+    const again = await kubectlOk([
+      'apply',
+      '--server-side',
+      '--dry-run=server',
+      '-n',
+      namespace,
+      '-f',
+      examplesDir,
+    ]);
     assert.equal(again.trim().split('\n').length, exampleFiles.length);
   });
 
@@ -131,7 +141,9 @@ describe('invalid manifests are refused with the offending field named', { concu
       // Each case gets a name of its own (unless the name is what it tests), so none collides with
       // the examples created above: the server would answer AlreadyExists instead of validating.
       const base = applyEdit(example(c.base), {
-        set: { 'metadata.name': `case-${index}-${(example(c.base) as { metadata: { name: string } }).metadata.name}` },
+        set: {
+          'metadata.name': `case-${index}-${(example(c.base) as { metadata: { name: string } }).metadata.name}`,
+        },
       });
       let manifest = applyEdit(base, c);
       let verb = ['create', '--dry-run=server'];
@@ -256,7 +268,10 @@ describe('valid edge cases are accepted and defaulted as documented', () => {
     const base = example('livestream-nvidia-no-fallback.yaml');
     for (const preference of [['cpu'], ['cpu', 'nvidia'], ['nvidia', 'amd']]) {
       const stream = applyEdit(base, {
-        set: { 'metadata.name': `pref-${preference.join('-')}`, 'spec.placement.acceleratorPreference': preference },
+        set: {
+          'metadata.name': `pref-${preference.join('-')}`,
+          'spec.placement.acceleratorPreference': preference,
+        },
       });
       await kubectlOk(['create', '--dry-run=server', '-n', namespace, '-f', '-'], stringify(stream));
     }
@@ -352,8 +367,14 @@ describe('status subresource', () => {
     ]);
     const table = await kubectlOk(['get', '-n', namespace, 'ls', 'town-hall', '-o', 'wide']);
     const [header, row] = table.trim().split('\n');
-    assert.match(header!, /^NAME\s+READY\s+REASON\s+ACCELERATOR\s+INGEST\s+AGE\s+PROFILE\s+INGEST URL\s+PLAYBACK URL$/);
-    assert.match(row!, /^town-hall\s+False\s+WaitingForPublisher\s+cpu\s+Waiting\s+\S+\s+low-latency\s+rtmp:\/\/198\.19\.0\.10:1935\/live\s+http:\/\/198\.19\.0\.11\/master\.m3u8$/);
+    assert.match(
+      header!,
+      /^NAME\s+READY\s+REASON\s+ACCELERATOR\s+INGEST\s+AGE\s+PROFILE\s+INGEST URL\s+PLAYBACK URL$/,
+    );
+    assert.match(
+      row!,
+      /^town-hall\s+False\s+WaitingForPublisher\s+cpu\s+Waiting\s+\S+\s+low-latency\s+rtmp:\/\/198\.19\.0\.10:1935\/live\s+http:\/\/198\.19\.0\.11\/master\.m3u8$/,
+    );
     const narrow = await kubectlOk(['get', '-n', namespace, 'ls', 'town-hall']);
     assert.doesNotMatch(narrow, /rtmp:/, 'URLs appear only with -o wide');
     const { metadata } = await getJson('ls', 'town-hall');
