@@ -290,8 +290,10 @@ function collectFields(node: Schema, path: string, required: boolean, rows: Fiel
 
 function typeLabel(node: Schema): string {
   if (node.enum) return node.enum.map((v) => `\`${v}\``).join(', ');
-  if (node.type === 'array')
+  if (node.type === 'array') {
+    if (node.items?.enum) return `list of ${node.items.enum.map((v) => `\`${v}\``).join(', ')}`;
     return `list of ${node.items?.type === 'object' ? 'objects' : `${node.items?.type}s`}`;
+  }
   if (node.type === 'object' && node.additionalProperties) return 'map of strings';
   if (node.format === 'date-time') return 'timestamp';
   return node.type ?? '';
@@ -313,10 +315,14 @@ function constraints(node: Schema): string {
   return c.join('; ');
 }
 
-const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+// Table cells: `|` would end the cell, and in prose `<name>` would vanish as an HTML tag (inside a
+// code span it is shown as written, and an entity would be too).
+const cell = (text: string) =>
+  text.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('\n', ' ');
+const code = (text: string) => `\`${text.replaceAll('|', '\\|')}\``;
 
 function ruleText(r: Rule): string {
-  return r.message ?? `computed: \`${r.messageExpression}\``;
+  return r.message ? cell(r.message) : `computed: ${code(r.messageExpression ?? '')}`;
 }
 
 function renderKindDocs(api: ApiVersion, kind: Kind): string {
@@ -341,7 +347,7 @@ function renderKindDocs(api: ApiVersion, kind: Kind): string {
       ...list.map(
         ({ path, node, required }) =>
           `| \`${path}\`${required ? ' (required)' : ''} | ${cell(typeLabel(node))} | ${
-            node.default === undefined ? '' : `\`${cell(JSON.stringify(node.default))}\``
+            node.default === undefined ? '' : code(JSON.stringify(node.default))
           } | ${cell(constraints(node))} | ${cell(node.description)} |`,
       ),
     ].join('\n');
@@ -361,7 +367,7 @@ function renderKindDocs(api: ApiVersion, kind: Kind): string {
     '| Column | Shows | Only with `-o wide` |',
     '| --- | --- | --- |',
     ...kind.printerColumns.map(
-      (c) => `| ${c.name} | ${cell(c.description)} (\`${cell(c.jsonPath)}\`) | ${c.priority ? 'yes' : ''} |`,
+      (c) => `| ${c.name} | ${cell(c.description)} (${code(c.jsonPath)}) | ${c.priority ? 'yes' : ''} |`,
     ),
     '',
     '### Spec',
@@ -376,7 +382,7 @@ function renderKindDocs(api: ApiVersion, kind: Kind): string {
     '',
     '| Field | Rule | Message |',
     '| --- | --- | --- |',
-    ...rules.map(({ path, rule: r }) => `| \`${path}\` | \`${cell(r.rule)}\` | ${cell(ruleText(r))} |`),
+    ...rules.map(({ path, rule: r }) => `| ${code(path)} | ${code(r.rule)} | ${ruleText(r)} |`),
     '',
     '### Status',
     '',
