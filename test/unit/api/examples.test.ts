@@ -55,7 +55,13 @@ describe('examples', () => {
   });
 
   test('streams prefer NVIDIA with CPU fallback, prefer AMD, run on CPU only, and refuse fallback', () => {
-    const shapes = streams.map((s) => acceleratorOrder({ allowCpuFallback: true, ...s.spec.placement }));
+    // Examples are written without defaults, so fill in the two that matter here as the server would.
+    const shapes = streams.map((s) =>
+      acceleratorOrder({
+        acceleratorPreference: s.spec.placement?.acceleratorPreference ?? ['nvidia', 'amd', 'cpu'],
+        allowCpuFallback: s.spec.placement?.allowCpuFallback ?? true,
+      }),
+    );
     assert.ok(shapes.some((order) => order[0] === 'nvidia' && order.includes('cpu')));
     assert.ok(shapes.some((order) => order[0] === 'amd'));
     assert.ok(shapes.some((order) => order.length === 1 && order[0] === 'cpu'));
