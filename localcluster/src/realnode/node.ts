@@ -51,6 +51,7 @@ import {
   machineDir,
   nodeDataRoot,
   readNodeState,
+  stateFile,
   stillInUse,
   withMachineLock,
   writeNodeState,
@@ -173,32 +174,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     progress(`${step} in ${seconds(timings[step]!)}`);
   };
 
-  // One real node per machine; a node left by a dead run is cleaned up first.
-  const deadline = Date.now() + (options.waitForMachineMs ?? 0);
-  for (;;) {
-    const claimed = await withMachineLock(async () => {
-      const existing = await readNodeState();
-      if (existing && stillInUse(existing)) return existing;
-      if (existing) {
-        progress(`cleaning up a real node left by pid ${existing.owner.pid}`);
-        await teardown(existing, progress);
-      }
-      return undefined;
-    });
-    if (!claimed) break;
-    if (Date.now() >= deadline)
-      throw new RealNodeError(
-        'LSO_REALNODE_BUSY',
-        `another real node (${claimed.plan.name}, owner pid ${claimed.owner.pid}) runs on this machine; ` +
-          "one per machine, because its kube-proxy owns the machine's Service rules. Stop it (npm run cluster:down) or wait",
-      );
-    await new Promise((r) => setTimeout(r, 2_000));
-  }
-
   const binDir = await kubernetesNodeBinaries();
-  const support = await realNodeSupport(binDir);
-  if (!support.ok) throw new RealNodeError('LSO_REALNODE_UNSUPPORTED', support.reasons.join('; '));
-
   const [kubelet, kubeletHealthz, proxyHealthz, proxyMetrics, dnsHealth] = await freePorts(5);
   const dataDir = path.join(nodeDataRoot, name);
   const plan: NodePlan = {
@@ -234,10 +210,39 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     cluster: { kubeconfigPath: options.kubeconfigPath, binDir: cluster.binDir },
     owner: { pid: process.pid, detached: options.detached ?? false },
     processes: [],
-    sysctls: await readSysctls(),
+    sysctls: {},
     startedAt: new Date().toISOString(),
   };
-  await withMachineLock(() => writeNodeState(state));
+
+  // One real node per machine. A node left by a dead run is cleaned up first; then this one is
+  // recorded in the same locked step, so two starts cannot both take the machine.
+  const deadline = Date.now() + (options.waitForMachineMs ?? 0);
+  for (;;) {
+    const claimed = await withMachineLock(async () => {
+      const existing = await readNodeState();
+      if (existing && stillInUse(existing)) return existing;
+      if (existing) {
+        progress(`cleaning up a real node left by pid ${existing.owner.pid}`);
+        await teardown(existing, progress);
+      }
+      state.sysctls = await readSysctls(); // as they are without any real node
+      await writeNodeState(state);
+      return undefined;
+    });
+    if (!claimed) break;
+    if (Date.now() >= deadline)
+      throw new RealNodeError(
+        'LSO_REALNODE_BUSY',
+        `another real node (${claimed.plan.name}, owner pid ${claimed.owner.pid}) runs on this machine; ` +
+          "one per machine, because its kube-proxy owns the machine's Service rules. Stop it (npm run cluster:down) or wait",
+      );
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+  const support = await realNodeSupport(binDir);
+  if (!support.ok) {
+    await rm(stateFile, { force: true }); // nothing was changed yet
+    throw new RealNodeError('LSO_REALNODE_UNSUPPORTED', support.reasons.join('; '));
+  }
   const p = paths(plan);
 
   const launch = async (component: string, exe: string, args: string[]): Promise<ProcessRecord> => {
@@ -409,7 +414,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
       },
     };
   } catch (err) {
-    const report = await teardown(state, progress).catch(() => undefined);
+    const report = await withMachineLock(() => teardown(state, progress)).catch(() => undefined);
     if (report?.leftovers.length)
       progress(`left behind after the failed start: ${report.leftovers.join('; ')}`);
     throw err;
@@ -502,9 +507,12 @@ async function teardown(state: RealNodeState, progress: (line: string) => void):
   }
 
   // 3. The machine: iptables, mounts, bridge, cgroups, kernel settings.
-  const kubeProxy = path.join(state.cluster.binDir, 'kube-proxy');
-  await succeeds([kubeProxy, '--cleanup'], { timeoutMs: 60_000 });
-  await removeKubernetesChains();
+  // Only when this node's kubelet or kube-proxy ran: support.ts refuses machines with chains of
+  // their own, and a node that never got that far created none.
+  if (state.processes.some((proc) => proc.name === 'kubelet' || proc.name === 'kube-proxy')) {
+    await succeeds([path.join(state.cluster.binDir, 'kube-proxy'), '--cleanup'], { timeoutMs: 60_000 });
+    await removeKubernetesChains();
+  }
   await removePodIsolation(plan.bridge);
   for (const dir of [plan.dirs.state, plan.dirs.data, plan.dirs.containerdRoot]) {
     const still = await unmountAll(dir);
@@ -528,7 +536,7 @@ async function teardown(state: RealNodeState, progress: (line: string) => void):
     if (report.leftovers.some((l) => l.startsWith(`still mounted: ${dir}`))) continue;
     await rm(dir, { recursive: true, force: true });
   }
-  await rm(path.join(machineDir, 'realnode.json'), { force: true });
+  await rm(stateFile, { force: true });
   if (report.restored.length) progress(`restored kernel settings: ${report.restored.join(', ')}`);
   return report;
 }
