@@ -59,7 +59,9 @@ declare -A tag_suffix=([transcoder-nvidia]=-nvidia)
 
 cache=${LIVESTREAM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/livestream-operator}
 work=$cache/images
-buildah_cmd=(buildah --root "$work/storage" --runroot /run/livestream-operator/buildah --storage-driver overlay)
+# The run root (locks, mount state) belongs to one storage: named after it, on tmpfs.
+buildah_cmd=(buildah --root "$work/storage" --storage-driver overlay
+  --runroot "/run/livestream-operator/buildah-$(printf %s "$work" | sha256sum | cut -c1-12)")
 
 log() { echo "images: $*" >&2; }
 fail() { echo "images/build.sh: $*" >&2; exit 1; }

@@ -28,6 +28,8 @@ const onRealNode = {
 };
 const httpServer = (reply: string) =>
   `require('http').createServer((q,s)=>{console.log('request',q.url);s.end(${reply})}).listen(8080,()=>console.log('listening'))`;
+/** Ready once it listens, as a pod serving traffic should be. */
+const listening = { readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } };
 const restricted = {
   securityContext: {
     readOnlyRootFilesystem: true,
@@ -103,6 +105,7 @@ describe('a real node', { skip: !isRoot && 'needs root on Linux', timeout: 25 * 
             imagePullPolicy: 'Never',
             command: ['node', '-e', httpServer("'restricted'")],
             ...restricted,
+            ...listening,
           },
         ],
       },
@@ -182,6 +185,7 @@ describe('a real node', { skip: !isRoot && 'needs root on Linux', timeout: 25 * 
                     limits: { cpu: '50m', memory: '64Mi' },
                   },
                   ...restricted,
+                  ...listening,
                 },
               ],
             },
