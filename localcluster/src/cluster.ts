@@ -39,6 +39,7 @@ import {
 import { readState, writeState, type ClusterState } from './state.js';
 
 export const dataDirPrefix = 'livestream-cluster-';
+const lifecycleTaints = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
 
 export interface StartOptions {
   /** Pool file name (in localcluster/pools) or path; default $LIVESTREAM_POOLS or "default". */
@@ -353,6 +354,8 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
         }
         try {
           reason = (await check()) ?? '';
+          if (env.LIVESTREAM_CLUSTER_DEBUG)
+            progress(`  ${seconds(Date.now() - launchedAt)} ${what}: ${reason || 'ok'}`);
           if (reason === '') {
             progress(`${what} after ${seconds(Date.now() - launchedAt)}`);
             return;
@@ -408,17 +411,17 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
       `all ${nodes.length} nodes Ready`,
       async () => {
         const list = await core.listNode({ labelSelector: 'type=kwok' });
-        const notReady = list.items.filter(
-          (n) =>
-            n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True' ||
-            n.spec?.taints?.some(
-              (t) => t.key === 'node.kubernetes.io/not-ready' || t.key === 'node.kubernetes.io/unreachable',
-            ),
-        );
         if (list.items.length < nodes.length) return `${list.items.length} of ${nodes.length} nodes exist`;
-        return notReady.length === 0
-          ? undefined
-          : `${notReady.length} not Ready yet (${notReady[0]?.metadata?.name}, ...)`;
+        const notReady = list.items.filter(
+          (n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True',
+        );
+        if (notReady.length > 0)
+          return `${notReady.length} not Ready yet (${notReady[0]?.metadata?.name}, ...)`;
+        // The node-lifecycle controller removes these taints a monitor period after Ready.
+        const tainted = list.items.filter((n) => n.spec?.taints?.some((t) => lifecycleTaints.has(t.key)));
+        if (tainted.length > 0)
+          return `${tainted.length} still tainted not-ready (${tainted[0]?.metadata?.name}, ...)`;
+        return undefined;
       },
       120_000,
     );
