@@ -72,10 +72,11 @@ async function main(): Promise<void> {
       'Not there yet: the livestream-operator itself (LiveStream and TranscodeProfile resources, placing ingest and',
       'transcoder pods on these nodes). This demo grows with it; today it shows the cluster those streams will run on.',
       '',
-      `Explore it yourself: ${path.join(binDir, 'kubectl')} --kubeconfig ${kubeconfigPath} get nodes --show-labels`,
       owned
-        ? 'This demo started the cluster and stops it now; `npm run cluster:up` keeps one running between runs.'
-        : 'The cluster keeps running; `npm run cluster:down` stops it.',
+        ? 'This demo started the cluster and stops it now. To keep one running and explore it:\n' +
+          `  npm run cluster:up && ${path.join(binDir, 'kubectl')} --kubeconfig .cluster/kubeconfig get nodes --show-labels`
+        : `Explore it: ${path.join(binDir, 'kubectl')} --kubeconfig ${kubeconfigPath} get nodes --show-labels\n` +
+          'The cluster keeps running; `npm run cluster:down` stops it.',
     ].join('\n'),
   );
   if (owned) await owned.stop();
