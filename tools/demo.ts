@@ -1,14 +1,9 @@
 // `npm run demo`: the main job on the embedded local cluster. For now it starts (or reuses) the local
 // control plane and shows the simulated nodes with their GPUs; running streams is the operator's job,
 // which is not built yet, and this says so rather than pretending.
-import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import path from 'node:path';
-import {
-  adminKubeConfig,
-  healthProblems,
-  startCluster,
-  type RunningCluster,
-} from '../localcluster/src/cluster.js';
+import { healthProblems, startCluster, type RunningCluster } from '../localcluster/src/cluster.js';
 import { clusterStateDir } from '../localcluster/src/paths.js';
 import { poolLabel } from '../localcluster/src/pools.js';
 import { readState } from '../localcluster/src/state.js';
@@ -52,7 +47,9 @@ async function main(): Promise<void> {
     ({ kubeconfigPath, binDir } = owned);
   }
 
-  const core = (await adminKubeConfig(kubeconfigPath)).makeApiClient(CoreV1Api);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   const nodes = (await core.listNode()).items;
   const rows = [['NODE', 'POOL', 'READY', 'GPUS (allocatable)', 'CPU', 'MEMORY', 'TAINTS']];
   for (const node of nodes) {

@@ -2,18 +2,16 @@
 // kube-scheduler and kwok on free 127.0.0.1 ports, with fresh certificates and a temporary data dir;
 // then the pool's Nodes, until every one is Ready. Every wait has a deadline. A failure or an abort
 // (Ctrl-C) mid-start stops what had started, in reverse order, and removes the data dir.
-import https from 'node:https';
-import http from 'node:http';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type * as ClientNode from '@kubernetes/client-node';
-import type { CoreV1Api, KubeConfig, V1Node } from '@kubernetes/client-node';
+import { AdminApi, adminTls, httpGet } from './api.js';
 import { resolveBinDir } from './binaries.js';
 import {
   componentArgs,
   componentLogFile,
   defaultClientLimits,
+  etcdArgs,
   kubernetesServiceIP,
   startOrder,
   type ClientLimits,
@@ -22,9 +20,9 @@ import {
 } from './components.js';
 import { ClusterError } from './errors.js';
 import { renderKubeconfig } from './kubeconfig.js';
-import { kwokStagesFile } from './paths.js';
+import { kwokConfigFile, kwokStagesFile } from './paths.js';
 import { createPki, type CertPair } from './pki.js';
-import { loadPools, renderNodes } from './pools.js';
+import { loadPools, renderNodes, type NodeObject } from './pools.js';
 import { ensurePortFree, freePorts } from './ports.js';
 import {
   logTail,
@@ -71,57 +69,6 @@ export interface StopReport {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-// @kubernetes/client-node takes seconds to import on a loaded machine: load it only when a start
-// needs it (and meanwhile start etcd), so cluster:down and cluster:status stay quick.
-let clientNode: Promise<typeof ClientNode> | undefined;
-const loadClientNode = () => (clientNode ??= import('@kubernetes/client-node'));
-
-/** A client configuration for the cluster as the admin user. */
-export async function adminKubeConfig(kubeconfigPath: string): Promise<KubeConfig> {
-  const kc = new (await loadClientNode()).KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  return kc;
-}
-
-/** GET a path of the API server with the admin credentials; resolves with status and body. */
-export async function apiGet(
-  server: string,
-  tls: { ca: string; cert: string; key: string },
-  pathname: string,
-  timeoutMs = 3_000,
-): Promise<{ status: number; body: string }> {
-  const url = new URL(pathname, server);
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { ...tls, timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
-
-function httpGet(url: string, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
-
-/** The admin user's TLS material, read from a cluster's data dir. */
-async function adminTls(dataDir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const read = (name: string) => readFile(path.join(dataDir, 'pki', name), 'utf8');
-  return { ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') };
-}
 
 /** A cluster this process started (or reattached to from its state file). */
 export class RunningCluster {
@@ -198,7 +145,8 @@ export async function healthProblems(state: ClusterState): Promise<string[]> {
   if (state.processes.length < startOrder.length) problems.push('the cluster never finished starting');
   if (problems.length > 0) return problems;
   try {
-    const res = await apiGet(state.server, await adminTls(state.dataDir), '/readyz', 5_000);
+    const api = new AdminApi(state.server, await adminTls(state.dataDir));
+    const res = await api.request('GET', '/readyz', undefined, 5_000).finally(() => api.close());
     if (res.status !== 200)
       problems.push(`kube-apiserver /readyz answered ${res.status}: ${res.body.trim().slice(-300)}`);
   } catch (err) {
@@ -248,7 +196,6 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
   const launchedAt = Date.now();
   const deadline = launchedAt + timeoutMs;
 
-  void loadClientNode().catch(() => undefined); // warm up in the background
   for (const note of await reapOrphans()) progress(note);
   const pools = await loadPools(options.pools ?? env.LIVESTREAM_POOLS ?? 'default');
   const nodes = renderNodes(pools.pools);
@@ -280,19 +227,36 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
     processes: [],
     startedAt: new Date(launchedAt).toISOString(),
   };
-  const exits = new Map<string, Promise<string>>();
   let exitedComponent: { name: ComponentName; how: string } | undefined;
+  let api: AdminApi | undefined;
 
   try {
     await writeState(dataDir, state);
     const pkiDir = path.join(dataDir, 'pki');
     await mkdir(pkiDir, { mode: 0o700 });
     await mkdir(path.join(dataDir, 'logs'));
+    const launch = async (name: ComponentName, args: string[]) => {
+      signal?.throwIfAborted();
+      const started = await startProcess(
+        name,
+        path.join(binDir, name),
+        args,
+        componentLogFile(dataDir, name),
+      );
+      state.processes.push(started.record);
+      await writeState(dataDir, state);
+      void started.exited.then((how) => (exitedComponent ??= { name, how }));
+    };
+    // etcd needs no certificates (plain HTTP on loopback): it starts while they are made.
+    await launch('etcd', etcdArgs(dataDir, ports));
+
     const extraIPs = [...new Set([bindAddress, advertiseAddress, ...(options.extraServerIPs ?? [])])].filter(
       (ip) => ip !== '0.0.0.0' && ip !== '127.0.0.1',
     );
     const pki = await createPki(pkiDir, { serverIPs: ['127.0.0.1', kubernetesServiceIP, ...extraIPs] });
     const tls = await adminTls(dataDir);
+    const client = new AdminApi(server, tls);
+    api = client;
     const kubeconfigFor = async (name: string, user: string, pair: CertPair, file: string) => {
       const text = renderKubeconfig({
         clusterName: name,
@@ -322,21 +286,8 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
       pki,
       kubeconfigs,
       kwokStagesFile,
+      kwokConfigFile,
       clientLimits: options.clientLimits ?? defaultClientLimits,
-    };
-
-    const launch = async (name: ComponentName) => {
-      signal?.throwIfAborted();
-      const started = await startProcess(
-        name,
-        path.join(binDir, name),
-        componentArgs(name, plan),
-        componentLogFile(dataDir, name),
-      );
-      state.processes.push(started.record);
-      await writeState(dataDir, state);
-      exits.set(name, started.exited);
-      void started.exited.then((how) => (exitedComponent ??= { name, how }));
     };
 
     /** Polls `check` (undefined = ready, else the reason not yet) until the deadline, a component exits, or abort. */
@@ -373,7 +324,6 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
       }
     };
 
-    await launch('etcd');
     await waitUntil(
       'etcd healthy',
       async () => {
@@ -385,11 +335,11 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
       30_000,
     );
 
-    await launch('kube-apiserver');
+    await launch('kube-apiserver', componentArgs('kube-apiserver', plan));
     await waitUntil(
       'kube-apiserver ready',
       async () => {
-        const res = await apiGet(server, tls, '/readyz');
+        const res = await client.request('GET', '/readyz', undefined, 3_000);
         return res.status === 200
           ? undefined
           : `/readyz ${res.status}: ${res.body
@@ -400,17 +350,16 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
       90_000,
     );
 
-    for (const name of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) await launch(name);
+    for (const name of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const)
+      await launch(name, componentArgs(name, plan));
 
-    const kc = await adminKubeConfig(state.kubeconfigPath);
-    const core = kc.makeApiClient((await loadClientNode()).CoreV1Api);
-    await createNodes(core, nodes as unknown as V1Node[], signal);
-    progress(`created ${nodes.length} nodes from ${pools.path}`);
+    await createNodes(client, nodes, signal);
+    progress(`created ${nodes.length} nodes from ${pools.path} after ${seconds(Date.now() - launchedAt)}`);
 
     await waitUntil(
       `all ${nodes.length} nodes Ready`,
       async () => {
-        const list = await core.listNode({ labelSelector: 'type=kwok' });
+        const list = await client.json<NodeList>('GET', '/api/v1/nodes?labelSelector=type%3Dkwok');
         if (list.items.length < nodes.length) return `${list.items.length} of ${nodes.length} nodes exist`;
         const notReady = list.items.filter(
           (n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True',
@@ -428,16 +377,18 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
     await waitUntil(
       'kube-controller-manager working (default ServiceAccount made)',
       async () => {
-        await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+        await client.json('GET', '/api/v1/namespaces/default/serviceaccounts/default');
         return undefined;
       },
       60_000,
     );
 
+    client.close();
     state.readyMs = Date.now() - launchedAt;
     await writeState(dataDir, state);
     return new RunningCluster(state);
   } catch (err) {
+    api?.close();
     // Leave nothing behind: stop what started (reverse order), remove the data dir and kubeconfig.
     const logs = state.processes.map((p) => componentLogFile(dataDir, p.name as ComponentName));
     const tails = exitedComponent
@@ -453,12 +404,21 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
   }
 }
 
-async function createNodes(core: CoreV1Api, nodes: V1Node[], signal?: AbortSignal): Promise<void> {
+/** What the launcher reads of a NodeList. */
+interface NodeList {
+  items: {
+    metadata?: { name?: string };
+    spec?: { taints?: { key: string }[] };
+    status?: { conditions?: { type: string; status: string }[] };
+  }[];
+}
+
+async function createNodes(api: AdminApi, nodes: NodeObject[], signal?: AbortSignal): Promise<void> {
   const queue = [...nodes];
   const worker = async () => {
     for (let node = queue.shift(); node; node = queue.shift()) {
       signal?.throwIfAborted();
-      await core.createNode({ body: node });
+      await api.json('POST', '/api/v1/nodes', node);
     }
   };
   await Promise.all(Array.from({ length: Math.min(16, nodes.length) }, worker));

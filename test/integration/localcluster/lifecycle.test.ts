@@ -4,13 +4,13 @@
 // .cluster dir, so other clusters on this shared machine are never touched or counted.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { processState, type ProcessRecord } from '../../../localcluster/src/processes.js';
+import { pidAlive, processState, type ProcessRecord } from '../../../localcluster/src/processes.js';
 import { repoRoot } from '../../../localcluster/src/paths.js';
 import type { ClusterState } from '../../../localcluster/src/state.js';
 
@@ -129,22 +129,13 @@ describe('the cluster lifecycle', () => {
     await assertNothingLeft(tmp);
   });
 
-  test('cluster:up runs detached, cleans a stale record, reuses a healthy cluster, refuses a broken one; cluster:down stops it', async () => {
+  test('cluster:up runs detached, reuses a healthy cluster, refuses a broken one; cluster:down stops it', async () => {
     const { env, tmp, clusterDir } = await privateEnv('cli');
     const first = await cli('up', env);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(first.stdout.trim(), path.join(clusterDir, 'kubeconfig'));
-    const firstState = await readState(clusterDir);
-    assert.equal(running(firstState.processes).length, 5, 'the components outlive the cluster:up process');
-
-    // A killed run: every process gone, the record left behind.
-    for (const p of firstState.processes) process.kill(p.pid, 'SIGKILL');
-    const second = await cli('up', env);
-    assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stderr, /whose processes no longer run .*cleaning it up/);
     const state = await readState(clusterDir);
-    assert.notEqual(state.dataDir, firstState.dataDir);
-    assert.equal(existsSync(firstState.dataDir), false);
+    assert.equal(running(state.processes).length, 5, 'the components outlive the cluster:up process');
 
     const reuse = await cli('up', env);
     assert.equal(reuse.code, 0, reuse.stderr);
@@ -176,16 +167,65 @@ describe('the cluster lifecycle', () => {
     assert.match(again.stderr, /nothing to stop/);
   });
 
+  test('a stale .cluster/ from a killed run is cleaned up, and a reused pid is never signalled', async () => {
+    const { env, tmp, clusterDir } = await privateEnv('stale');
+    // A record whose etcd is long gone and whose "kube-apiserver" pid now belongs to another program.
+    const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const gone = spawn('true', [], { stdio: 'ignore' });
+    await new Promise((r) => gone.once('exit', r));
+    const dataDir = await mkdtemp(path.join(tmp, 'livestream-cluster-'));
+    const record = (name: string, pid: number): ProcessRecord => ({
+      name,
+      pid,
+      startTime: 1,
+      exe: `/nonexistent/${name}`,
+    });
+    const stale: ClusterState = {
+      version: 1,
+      dataDir,
+      kubeconfigPath: path.join(clusterDir, 'kubeconfig'),
+      server: 'https://127.0.0.1:1',
+      binDir: '/nonexistent',
+      poolsFile: path.join(repoRoot, 'localcluster/pools/default.yaml'),
+      nodeCount: 9,
+      ports: { etcdClient: 1, etcdPeer: 2, apiserver: 3 },
+      owner: { pid: gone.pid!, startTime: 1, detached: true },
+      processes: [record('etcd', gone.pid!), record('kube-apiserver', stranger.pid!)],
+      startedAt: new Date().toISOString(),
+    };
+    await mkdir(clusterDir, { recursive: true });
+    await writeFile(path.join(clusterDir, 'state.json'), JSON.stringify(stale));
+    await writeFile(path.join(clusterDir, 'kubeconfig'), 'stale');
+    try {
+      // A busy port ends this start right after the clean-up, so no second cluster has to start here.
+      const holder = net.createServer().listen(0, '127.0.0.1');
+      await new Promise((r) => holder.once('listening', r));
+      const port = (holder.address() as net.AddressInfo).port;
+      const result = await cli('up', env, '--apiserver-port', String(port)).finally(() => holder.close());
+      assert.match(result.stderr, /whose processes no longer run .*cleaning it up/);
+      assert.match(result.stderr, /LSO_CLUSTER_PORT_BUSY/);
+      assert.equal(result.code, 1);
+      assert.equal(existsSync(path.join(clusterDir, 'state.json')), false);
+      assert.equal(existsSync(path.join(clusterDir, 'kubeconfig')), false);
+      assert.equal(existsSync(dataDir), false);
+      assert.equal(stranger.exitCode, null, 'the program that got the old pid still runs');
+      assert.ok(pidAlive(stranger.pid!));
+    } finally {
+      stranger.kill('SIGKILL');
+    }
+    await assertNothingLeft(tmp);
+  });
+
   test('Ctrl-C during cluster:up stops what had started and leaves nothing behind', async () => {
     const { env, tmp, clusterDir } = await privateEnv('interrupt');
     let sent = false;
     const result = await run(['localcluster/src/cli.ts', 'up'], env, (stderr, child) => {
-      if (!sent && /kube-apiserver ready/.test(stderr)) {
+      if (!sent && /certificates and kubeconfigs made/.test(stderr)) {
         sent = true;
         child.kill('SIGINT');
       }
     });
-    assert.ok(sent, `the start got as far as the API server: ${result.stderr}`);
+    assert.ok(sent, `the start got as far as launching etcd: ${result.stderr}`);
     assert.equal(result.code, 130, result.stderr);
     assert.match(result.stderr, /interrupted; stopped the components that had started/);
     assert.equal(existsSync(path.join(clusterDir, 'state.json')), false);
