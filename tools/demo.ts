@@ -3,7 +3,7 @@
 // which is not built yet, and this says so rather than pretending.
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import path from 'node:path';
-import { healthProblems, startCluster, type RunningCluster } from '../localcluster/src/cluster.js';
+import { healthProblems, startOwnedCluster, type RunningCluster } from '../localcluster/src/cluster.js';
 import { clusterStateDir } from '../localcluster/src/paths.js';
 import { poolLabel } from '../localcluster/src/pools.js';
 import { readState } from '../localcluster/src/state.js';
@@ -42,8 +42,7 @@ async function main(): Promise<void> {
     console.log(
       'Starting a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)...',
     );
-    owned = await startCluster({ progress: (line) => console.log(`  ${line}`) });
-    owned.stopWhenProcessEnds();
+    owned = await startOwnedCluster({ progress: (line) => console.log(`  ${line}`) });
     ({ kubeconfigPath, binDir } = owned);
   }
 

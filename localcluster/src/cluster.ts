@@ -429,3 +429,31 @@ export async function recordedCluster(dir: string): Promise<RunningCluster | und
   const state = await readState(dir);
   return state ? new RunningCluster(state) : undefined;
 }
+
+/**
+ * startCluster for a process that owns the cluster (a test run, the demo): Ctrl-C (SIGINT, SIGTERM,
+ * SIGHUP) during the start stops what had started and removes its data, then ends the process with
+ * that signal as usual; after the start, the cluster is stopped whenever the process ends.
+ */
+export async function startOwnedCluster(
+  options: Omit<StartOptions, 'signal' | 'detached'> = {},
+): Promise<RunningCluster> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    received = sig;
+    controller.abort(
+      new ClusterError('LSO_CLUSTER_START_FAILED', `interrupted (${sig}) while starting the local cluster`),
+    );
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    const cluster = await startCluster({ ...options, signal: controller.signal });
+    cluster.stopWhenProcessEnds();
+    return cluster;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    if (received) process.kill(process.pid, received);
+  }
+}

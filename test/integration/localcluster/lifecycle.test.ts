@@ -233,6 +233,38 @@ describe('the cluster lifecycle', () => {
     await assertNothingLeft(tmp);
   });
 
+  test('Ctrl-C while the test helper starts a cluster, or while it runs, leaves nothing behind', async () => {
+    for (const when of ['starting', 'running'] as const) {
+      const { env, tmp } = await privateEnv(`helper-interrupt-${when}`);
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'test/integration/localcluster/fixtures/use-cluster.ts'],
+        {
+          cwd: repoRoot,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, sig) => resolve(sig)),
+      );
+      // Interrupt once etcd runs (its log exists), or once the helper has handed out the cluster.
+      const deadline = Date.now() + 120_000;
+      const ready = () =>
+        when === 'running'
+          ? stdout.includes('kubeconfig')
+          : readdirSync(tmp).some((d) => existsSync(path.join(tmp, d, 'logs', 'etcd.log')));
+      while (!ready() && Date.now() < deadline && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 100));
+      assert.ok(ready(), `the helper got as far as ${when}`);
+      child.kill('SIGINT');
+      assert.equal(await exited, 'SIGINT', 'the process ends by the signal, as it would without the helper');
+      await assertNothingLeft(tmp);
+    }
+  });
+
   test('a busy API server port is named, with what to do', async () => {
     const { env, tmp } = await privateEnv('port');
     const holder = net.createServer().listen(0, '127.0.0.1');
