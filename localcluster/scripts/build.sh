@@ -92,7 +92,7 @@ main() {
   echo "using from KUBEBUILDER_ASSETS ($assets): $(for c in "${components[@]}"; do [ -x "$assets/$c" ] && printf '%s ' "$c"; done)" >&2
   [ ${#to_build[@]} -gt 0 ] && echo "from the Go-module build (Kubernetes $k8s, etcd $etcd, kwok $kwok; cached in $out): ${to_build[*]}" >&2
   if [ -x "$assets/kube-apiserver" ]; then
-    theirs=$("$assets/kube-apiserver" --version 2>/dev/null | sed -n 's/^Kubernetes v1\.\([0-9]*\)\..*/\1/p')
+    theirs=$("$assets/kube-apiserver" --version 2>/dev/null | sed -n 's/^Kubernetes v1\.\([0-9]*\)\..*/\1/p' || true)
     if [ -n "$theirs" ] && [ "$theirs" != "$minor" ]; then
       echo "warning: KUBEBUILDER_ASSETS has kube-apiserver 1.$theirs but the components built here are 1.$minor;" >&2
       echo "         controllers and kubectl newer than the API server are outside Kubernetes' version skew policy." >&2

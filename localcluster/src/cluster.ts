@@ -2,6 +2,7 @@
 // kube-scheduler and kwok on free 127.0.0.1 ports, with fresh certificates and a temporary data dir;
 // then the pool's Nodes, until every one is Ready. Every wait has a deadline. A failure or an abort
 // (Ctrl-C) mid-start stops what had started, in reverse order, and removes the data dir.
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,8 +28,8 @@ import { ensurePortFree, freePorts } from './ports.js';
 import {
   logTail,
   ownStartTime,
-  pidAlive,
   processState,
+  sameProcessAlive,
   startProcess,
   stopProcess,
   stopProcessSync,
@@ -100,7 +101,7 @@ export class RunningCluster {
     const onExit = () => {
       if (this.stopping) return;
       for (const p of [...this.state.processes].reverse()) stopProcessSync(p);
-      void rm(this.state.dataDir, { recursive: true, force: true }); // best effort: the loop is ending
+      rmSync(this.state.dataDir, { recursive: true, force: true }); // nothing async runs any more
     };
     const onSignal = (sig: NodeJS.Signals) => {
       void this.stop().finally(() => {
@@ -158,7 +159,8 @@ export async function healthProblems(state: ClusterState): Promise<string[]> {
 /**
  * Clusters left by test runs whose process died without stopping them (SIGKILL, a crash): stop their
  * processes (verified by start time and command) and remove their data dirs. Detached clusters
- * (`cluster:up`) are left alone while any of their processes runs.
+ * (`cluster:up`) are left alone while any of their processes runs, and every cluster while the
+ * process that started it runs.
  */
 export async function reapOrphans(tmp = os.tmpdir()): Promise<string[]> {
   const notes: string[] = [];
@@ -172,9 +174,10 @@ export async function reapOrphans(tmp = os.tmpdir()): Promise<string[]> {
     const dir = path.join(tmp, entry);
     const state = await readState(dir).catch(() => undefined);
     if (!state) continue;
-    const ownerGone = !pidAlive(state.owner.pid);
-    const anyRunning = state.processes.some((p) => processState(p) === 'running');
-    if (state.owner.detached ? anyRunning : !ownerGone) continue;
+    // An owner that still runs may be starting its cluster right now: never touch that one.
+    if (sameProcessAlive(state.owner.pid, state.owner.startTime)) continue;
+    // cluster:up's owner exits on purpose; its cluster is an orphan only once nothing of it runs.
+    if (state.owner.detached && state.processes.some((p) => processState(p) === 'running')) continue;
     await stopRecorded(state);
     notes.push(`removed a cluster left behind by pid ${state.owner.pid} (${dir})`);
   }
@@ -390,15 +393,22 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
   } catch (err) {
     api?.close();
     // Leave nothing behind: stop what started (reverse order), remove the data dir and kubeconfig.
-    const logs = state.processes.map((p) => componentLogFile(dataDir, p.name as ComponentName));
-    const tails = exitedComponent
-      ? ''
-      : logs.map((l) => `--- ${path.basename(l)}\n${logTail(l, 5)}`).join('\n');
+    // The logs go with the data dir, so what they say is read first.
+    const crashed = exitedComponent;
+    const crashLog = crashed ? logTail(componentLogFile(dataDir, crashed.name)) : '';
+    const tails = state.processes
+      .map((p) => componentLogFile(dataDir, p.name as ComponentName))
+      .map((l) => `--- ${path.basename(l)}\n${logTail(l, 5)}`)
+      .join('\n');
     await stopRecorded(state).catch(() => undefined);
     if (options.kubeconfigPath) await rm(options.kubeconfigPath, { force: true });
     if (signal?.aborted)
       throw signal.reason instanceof Error ? signal.reason : new Error('start interrupted');
-    if (err instanceof StartFailure && tails && err.message.startsWith('timed out'))
+    if (crashed && !(err instanceof StartFailure))
+      throw new StartFailure(
+        `${crashed.name} exited (${crashed.how}) during the start (${(err as Error).message}). Last lines of its log:\n${crashLog}`,
+      );
+    if (err instanceof StartFailure && err.message.startsWith('timed out'))
       err.message = `${err.message}\n${tails}`;
     throw err;
   }
@@ -422,12 +432,6 @@ async function createNodes(api: AdminApi, nodes: NodeObject[], signal?: AbortSig
     }
   };
   await Promise.all(Array.from({ length: Math.min(16, nodes.length) }, worker));
-}
-
-/** Reattaches to a recorded cluster (for stop and status). */
-export async function recordedCluster(dir: string): Promise<RunningCluster | undefined> {
-  const state = await readState(dir);
-  return state ? new RunningCluster(state) : undefined;
 }
 
 /**

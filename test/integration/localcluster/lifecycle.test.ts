@@ -4,13 +4,14 @@
 // .cluster dir, so other clusters on this shared machine are never touched or counted.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pidAlive, processState, type ProcessRecord } from '../../../localcluster/src/processes.js';
+import { launcherComponents, resolveBinDir } from '../../../localcluster/src/binaries.js';
 import { repoRoot } from '../../../localcluster/src/paths.js';
 import type { ClusterState } from '../../../localcluster/src/state.js';
 
@@ -263,6 +264,33 @@ describe('the cluster lifecycle', () => {
       assert.equal(await exited, 'SIGINT', 'the process ends by the signal, as it would without the helper');
       await assertNothingLeft(tmp);
     }
+  });
+
+  test('a component that exits during the start fails it at once, quoting its log, and leaves nothing', async () => {
+    const built = await resolveBinDir();
+    const assets = await mkdtemp(path.join(sandbox, 'assets-'));
+    for (const name of launcherComponents)
+      if (name !== 'kube-apiserver') await symlink(path.join(built, name), path.join(assets, name));
+    await writeFile(
+      path.join(assets, 'kube-apiserver'),
+      '#!/bin/sh\necho "E1123 run.go:72] simulated: error creating self-signed certificates" >&2\nexit 1\n',
+    );
+    await chmod(path.join(assets, 'kube-apiserver'), 0o755);
+    const cache = await mkdtemp(path.join(sandbox, 'cache-'));
+    const { env, tmp, clusterDir } = await privateEnv('crash', {
+      KUBEBUILDER_ASSETS: assets,
+      LIVESTREAM_CACHE_DIR: cache,
+    });
+    const result = await cli('up', env);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /kube-apiserver exited \(exit code 1\) while waiting for kube-apiserver ready/,
+    );
+    assert.match(result.stderr, /simulated: error creating self-signed certificates/);
+    assert.match(result.stderr, /LSO_CLUSTER_START_FAILED/);
+    assert.equal(existsSync(path.join(clusterDir, 'state.json')), false);
+    await assertNothingLeft(tmp);
   });
 
   test('a busy API server port is named, with what to do', async () => {
