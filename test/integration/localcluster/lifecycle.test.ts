@@ -42,15 +42,14 @@ function processesMentioning(text: string): number[] {
 
 interface Run {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
-): Promise<Run> {
+type Watcher = (text: string, child: ReturnType<typeof spawn>) => void;
+
+function run(args: string[], env: NodeJS.ProcessEnv, onStderr?: Watcher, onStdout?: Watcher): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
       cwd: repoRoot,
@@ -59,16 +58,19 @@ function run(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      onStdout?.(stdout, child);
+    });
     child.stderr.setEncoding('utf8').on('data', (c: string) => {
       stderr += c;
       onStderr?.(stderr, child);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
@@ -108,16 +110,26 @@ async function assertNothingLeft(tmp: string): Promise<void> {
 }
 
 describe('the cluster lifecycle', () => {
-  test('the test helper starts and stops a cluster twice in one run and leaves no process', async () => {
+  test('the test helper starts and stops a cluster twice in one run (stop(), then Ctrl-C) and leaves no process', async () => {
     const { env, tmp } = await privateEnv('helper');
-    const result = await run(['test/integration/localcluster/fixtures/use-cluster-twice.ts'], env);
-    assert.equal(result.code, 0, result.stderr);
+    let interrupted = false;
+    const result = await run(
+      ['test/integration/localcluster/fixtures/use-cluster-twice.ts'],
+      env,
+      undefined,
+      (stdout, child) => {
+        if (!interrupted && stdout.trim().split('\n').length === 2) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      },
+    );
+    assert.equal(result.signal, 'SIGINT', `the second cluster was up when interrupted: ${result.stderr}`);
+    type Round = { code: number; nodes: number; dataDir: string; processes: ProcessRecord[] };
     const rounds = result.stdout
       .trim()
       .split('\n')
-      .map(
-        (l) => JSON.parse(l) as { code: number; nodes: number; dataDir: string; processes: ProcessRecord[] },
-      );
+      .map((l) => JSON.parse(l) as Round);
     assert.equal(rounds.length, 2);
     for (const round of rounds) {
       assert.equal(round.code, 0);
@@ -234,36 +246,29 @@ describe('the cluster lifecycle', () => {
     await assertNothingLeft(tmp);
   });
 
-  test('Ctrl-C while the test helper starts a cluster, or while it runs, leaves nothing behind', async () => {
-    for (const when of ['starting', 'running'] as const) {
-      const { env, tmp } = await privateEnv(`helper-interrupt-${when}`);
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'test/integration/localcluster/fixtures/use-cluster.ts'],
-        {
-          cwd: repoRoot,
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-        child.on('exit', (_code, sig) => resolve(sig)),
-      );
-      // Interrupt once etcd runs (its log exists), or once the helper has handed out the cluster.
-      const deadline = Date.now() + 120_000;
-      const ready = () =>
-        when === 'running'
-          ? stdout.includes('kubeconfig')
-          : readdirSync(tmp).some((d) => existsSync(path.join(tmp, d, 'logs', 'etcd.log')));
-      while (!ready() && Date.now() < deadline && child.exitCode === null)
-        await new Promise((r) => setTimeout(r, 100));
-      assert.ok(ready(), `the helper got as far as ${when}`);
-      child.kill('SIGINT');
-      assert.equal(await exited, 'SIGINT', 'the process ends by the signal, as it would without the helper');
-      await assertNothingLeft(tmp);
-    }
+  test('Ctrl-C while the test helper starts a cluster stops what had started and leaves nothing behind', async () => {
+    const { env, tmp } = await privateEnv('helper-interrupt');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/integration/localcluster/fixtures/use-cluster.ts'],
+      {
+        cwd: repoRoot,
+        env,
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, sig) => resolve(sig)),
+    );
+    // Interrupt once etcd runs (its log exists).
+    const started = () => readdirSync(tmp).some((d) => existsSync(path.join(tmp, d, 'logs', 'etcd.log')));
+    const deadline = Date.now() + 120_000;
+    while (!started() && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(started(), 'the helper got as far as starting etcd');
+    child.kill('SIGINT');
+    assert.equal(await exited, 'SIGINT', 'the process ends by the signal, as it would without the helper');
+    await assertNothingLeft(tmp);
   });
 
   test('a component that exits during the start fails it at once, quoting its log, and leaves nothing', async () => {
