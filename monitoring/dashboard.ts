@@ -92,7 +92,8 @@ export const rows: RowSpec[] = [
       },
       {
         title: 'On a fallback encoder',
-        description: 'Transcoders not running their first-choice encoder (for example libx264 instead of NVENC).',
+        description:
+          'Transcoders not running their first-choice encoder (for example libx264 instead of NVENC).',
         type: 'stat',
         width: 4,
         thresholds: [[1, 'orange']],
@@ -155,7 +156,8 @@ export const rows: RowSpec[] = [
       },
       {
         title: 'Work queue depth',
-        description: 'Keys waiting to be reconciled; a depth that keeps growing means the operator cannot keep up.',
+        description:
+          'Keys waiting to be reconciled; a depth that keeps growing means the operator cannot keep up.',
         type: 'timeseries',
         width: 8,
         targets: [{ expr: `sum by (name) (workqueue_depth{${op}})`, legendFormat: '{{name}}' }],
@@ -167,7 +169,9 @@ export const rows: RowSpec[] = [
         width: 8,
         min: 0,
         max: 1,
-        targets: [{ expr: `max by (pod, name) (leader_election_master_status{${op}})`, legendFormat: '{{pod}}' }],
+        targets: [
+          { expr: `max by (pod, name) (leader_election_master_status{${op}})`, legendFormat: '{{pod}}' },
+        ],
       },
       {
         title: 'Kubernetes API requests per second',
@@ -303,7 +307,8 @@ export const rows: RowSpec[] = [
       },
       {
         title: 'Dropped and duplicated frames per second',
-        description: 'Frames ffmpeg dropped or duplicated to hold the output frame rate: a sign of a bad source or an overloaded encoder.',
+        description:
+          'Frames ffmpeg dropped or duplicated to hold the output frame rate: a sign of a bad source or an overloaded encoder.',
         type: 'timeseries',
         width: 8,
         unit: 'fps',
@@ -343,7 +348,8 @@ export const rows: RowSpec[] = [
       },
       {
         title: 'ffmpeg restarts (per hour)',
-        description: 'Why ffmpeg runs ended: ffmpeg_failed, stalled, input_ended (the encoder stopped), publisher_changed.',
+        description:
+          'Why ffmpeg runs ended: ffmpeg_failed, stalled, input_ended (the encoder stopped), publisher_changed.',
         type: 'timeseries',
         width: 8,
         targets: [
@@ -377,7 +383,8 @@ export const rows: RowSpec[] = [
       },
       {
         title: 'Newest segment age',
-        description: 'Seconds since each rendition last got a segment: what a player at the live edge waits on.',
+        description:
+          'Seconds since each rendition last got a segment: what a player at the live edge waits on.',
         type: 'timeseries',
         width: 12,
         unit: 's',
@@ -390,7 +397,8 @@ export const rows: RowSpec[] = [
       },
       {
         title: 'Segment duration',
-        description: 'Duration of the newest segment per rendition; it should equal the LiveStream\'s segmentSeconds.',
+        description:
+          "Duration of the newest segment per rendition; it should equal the LiveStream's segmentSeconds.",
         type: 'timeseries',
         width: 8,
         unit: 's',
@@ -434,7 +442,8 @@ export const rows: RowSpec[] = [
     panels: [
       {
         title: 'GPU utilization',
-        description: "DCGM_FI_DEV_GPU_UTIL of the GPU each transcoder pod uses (dcgm-exporter's Kubernetes mode).",
+        description:
+          "DCGM_FI_DEV_GPU_UTIL of the GPU each transcoder pod uses (dcgm-exporter's Kubernetes mode).",
         type: 'timeseries',
         width: 6,
         unit: 'percent',
@@ -484,14 +493,18 @@ export const variables = [
   {
     name: 'stream',
     label: 'LiveStream',
-    query: 'label_values(livestream_ingest_publishers{job="livestream", namespace=~"$namespace"}, livestream)',
+    query:
+      'label_values(livestream_ingest_publishers{job="livestream", namespace=~"$namespace"}, livestream)',
   },
 ] as const;
 
 function panelJson(spec: PanelSpec, id: number, x: number, y: number): Record<string, unknown> {
   const thresholds = {
     mode: 'absolute',
-    steps: [{ color: 'green', value: null }, ...(spec.thresholds ?? []).map(([value, color]) => ({ color, value }))],
+    steps: [
+      { color: 'green', value: null },
+      ...(spec.thresholds ?? []).map(([value, color]) => ({ color, value })),
+    ],
   };
   const defaults: Record<string, unknown> = { unit: spec.unit ?? 'short', thresholds };
   // A stat with no series (nothing down, nothing on fallback) reads 0, not "No data".
@@ -499,7 +512,13 @@ function panelJson(spec: PanelSpec, id: number, x: number, y: number): Record<st
   if (spec.min !== undefined) defaults.min = spec.min;
   if (spec.max !== undefined) defaults.max = spec.max;
   if (spec.type === 'timeseries') {
-    defaults.custom = { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false };
+    defaults.custom = {
+      drawStyle: 'line',
+      lineWidth: 1,
+      fillOpacity: 10,
+      showPoints: 'never',
+      spanNulls: false,
+    };
   }
   const options: Record<string, unknown> =
     spec.type === 'stat'
@@ -511,7 +530,10 @@ function panelJson(spec: PanelSpec, id: number, x: number, y: number): Record<st
         }
       : spec.type === 'table'
         ? { showHeader: true }
-        : { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi' } };
+        : {
+            legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+            tooltip: { mode: 'multi' },
+          };
   return {
     id,
     type: spec.type,
@@ -538,7 +560,14 @@ export function dashboard(): Record<string, unknown> {
   let id = 1;
   let y = 0;
   for (const row of rows) {
-    panels.push({ id: id++, type: 'row', title: row.title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
+    panels.push({
+      id: id++,
+      type: 'row',
+      title: row.title,
+      collapsed: false,
+      gridPos: { h: 1, w: 24, x: 0, y },
+      panels: [],
+    });
     y += 1;
     let x = 0;
     let rowHeight = 0;

@@ -30,7 +30,15 @@ fi
 if [ ! -x "$out/helm" ]; then
   echo "building helm $version (helm.sh/helm/v3/cmd/helm)..." >&2
   start=$SECONDS
+  # As helm's Makefile does: the Kubernetes version `helm template` and `helm lint` assume without a
+  # cluster (.Capabilities.KubeVersion) is the client-go minor plus one (v0.37 -> 1.37); without it
+  # helm assumes 1.20 and refuses charts that need a newer one.
+  client_go=$(sed -n 's#^[[:space:]]*k8s.io/client-go v0\.\([0-9]*\)\..*#\1#p' "$here/go/helm/go.mod")
+  [ -n "$client_go" ] || { echo "tools/go/helm/go.mod has no k8s.io/client-go requirement" >&2; exit 1; }
   ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$version -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$client_go"
+  done
   if ! (cd "$here/go/helm" && CGO_ENABLED=0 nice go build -trimpath -ldflags "$ldflags" -o "$out/.helm.tmp" helm.sh/helm/v3/cmd/helm) >&2; then
     echo "building helm failed (see the Go errors above); check go version (need >= 1.26) and go env GOPROXY." >&2
     rm -f "$out/.helm.tmp"; exit 1

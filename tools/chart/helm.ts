@@ -13,7 +13,12 @@ const run = promisify(execFile);
 export interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [key: string]: unknown;
 }
 
@@ -24,7 +29,9 @@ export function helmBinary(): Promise<string> {
   helmPath ??= run(path.join(repoRoot, 'tools/build-helm.sh'), [], { maxBuffer: 16 << 20 }).then(
     ({ stdout }) => stdout.trim().split('\n').pop()!,
     (err: Error & { stderr?: string }) => {
-      throw new Error(`tools/build-helm.sh failed: ${err.stderr?.trim().split('\n').slice(-3).join('\n') ?? err.message}`);
+      throw new Error(
+        `tools/build-helm.sh failed: ${err.stderr?.trim().split('\n').slice(-3).join('\n') ?? err.message}`,
+      );
     },
   );
   return helmPath;
@@ -36,14 +43,38 @@ export interface HelmResult {
   stderr: string;
 }
 
-export async function helm(args: string[]): Promise<HelmResult> {
+// helm template and lint are pure functions of their arguments (and the chart on disk): a test file
+// that asks for the same rendering twice gets the first result.
+const pure = new Map<string, Promise<HelmResult>>();
+
+export function helm(args: string[]): Promise<HelmResult> {
+  if (args[0] !== 'template' && args[0] !== 'lint') return runHelm(args);
+  const key = JSON.stringify(args);
+  let result = pure.get(key);
+  if (!result) pure.set(key, (result = runHelm(args)));
+  return result;
+}
+
+async function runHelm(args: string[]): Promise<HelmResult> {
   const bin = await helmBinary();
   try {
-    const { stdout, stderr } = await run(bin, args, { maxBuffer: 64 << 20, env: { ...process.env, HELM_CACHE_HOME: path.join(repoRoot, '.cache/helm'), HELM_CONFIG_HOME: path.join(repoRoot, '.cache/helm-config'), HELM_DATA_HOME: path.join(repoRoot, '.cache/helm-data') } });
+    const { stdout, stderr } = await run(bin, args, {
+      maxBuffer: 64 << 20,
+      env: {
+        ...process.env,
+        HELM_CACHE_HOME: path.join(repoRoot, '.cache/helm'),
+        HELM_CONFIG_HOME: path.join(repoRoot, '.cache/helm-config'),
+        HELM_DATA_HOME: path.join(repoRoot, '.cache/helm-data'),
+      },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err) };
+    return {
+      code: typeof e.code === 'number' ? e.code : 1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? String(err),
+    };
   }
 }
 
@@ -53,7 +84,10 @@ export function valuesCombinations(): { name: string; file: string | null }[] {
   const files = readdirSync(ciDir)
     .filter((f) => f.endsWith('-values.yaml'))
     .sort();
-  return [{ name: 'defaults', file: null }, ...files.map((f) => ({ name: f.replace(/-values\.yaml$/, ''), file: path.join(ciDir, f) }))];
+  return [
+    { name: 'defaults', file: null },
+    ...files.map((f) => ({ name: f.replace(/-values\.yaml$/, ''), file: path.join(ciDir, f) })),
+  ];
 }
 
 export interface RenderOptions {
@@ -100,16 +134,31 @@ export function parseObjects(text: string): K8sObject[] {
 }
 
 export async function lint(options: RenderOptions = {}): Promise<HelmResult> {
-  return helm(['lint', '--strict', chartDir, '--namespace', options.namespace ?? 'livestream-system', ...valuesArgs(options)]);
+  return helm([
+    'lint',
+    '--strict',
+    chartDir,
+    '--namespace',
+    options.namespace ?? 'livestream-system',
+    ...valuesArgs(options),
+  ]);
 }
 
-/** The NOTES.txt helm prints for an install, rendered (helm template --show-only cannot render NOTES). */
-export async function notes(options: RenderOptions = {}): Promise<string> {
+/**
+ * The NOTES.txt helm prints for an install, rendered by `helm install --dry-run=client` (helm template
+ * never renders NOTES). helm 3.22 still checks that the cluster is reachable on a client dry run, so
+ * this needs a kubeconfig; nothing is installed.
+ */
+export async function notes(kubeconfig: string, options: RenderOptions = {}): Promise<string> {
   const result = await helm([
+    '--kubeconfig',
+    kubeconfig,
     'install',
     options.release ?? 'livestream-operator',
     chartDir,
     '--dry-run=client',
+    // CRDs installed earlier (by kubectl, or another release) would stop even a dry run.
+    '--take-ownership',
     '--namespace',
     options.namespace ?? 'livestream-system',
     ...valuesArgs(options),

@@ -74,8 +74,12 @@ const monitor = (what: string, interval: string): Record<string, Schema> => ({
   enabled: bool(`Render the ${what} (needs the Prometheus Operator's CRDs).`),
   interval: promDuration(`Scrape interval (default ${interval}).`),
   scrapeTimeout: promDuration("Scrape timeout; empty: Prometheus' default."),
-  labels: labelMap('Extra labels, e.g. the ones your Prometheus selects monitors by (release: kube-prometheus-stack).'),
-  relabelings: list('Extra relabelings (RelabelConfig list), applied after the chart\'s own.', { type: 'object' }),
+  labels: labelMap(
+    'Extra labels, e.g. the ones your Prometheus selects monitors by (release: kube-prometheus-stack).',
+  ),
+  relabelings: list("Extra relabelings (RelabelConfig list), applied after the chart's own.", {
+    type: 'object',
+  }),
   metricRelabelings: list('Metric relabelings (RelabelConfig list).', { type: 'object' }),
 });
 
@@ -96,14 +100,19 @@ export const valuesSchema: Schema = {
     image: obj('The operator image.', {
       repository: str('Image repository.', { minLength: 1 }),
       tag: str("Image tag; empty: the chart's appVersion."),
-      digest: str('Image digest (sha256:...); takes precedence over the tag.', { pattern: '^(sha256:[a-f0-9]{64})?$' }),
+      digest: str('Image digest (sha256:...); takes precedence over the tag.', {
+        pattern: '^(sha256:[a-f0-9]{64})?$',
+      }),
       pullPolicy: pullPolicy('Image pull policy of the operator.'),
     }),
     imagePullSecrets: list("Secrets for pulling the operator's image.", { type: 'string', minLength: 1 }),
-    replicaCount: int('Operator replicas; one leads, the others wait to take over (needs leaderElection.enabled above 1).', {
-      minimum: 1,
-      maximum: 5,
-    }),
+    replicaCount: int(
+      'Operator replicas; one leads, the others wait to take over (needs leaderElection.enabled above 1).',
+      {
+        minimum: 1,
+        maximum: 5,
+      },
+    ),
     leaderElection: obj('Leader election on a coordination.k8s.io Lease in the release namespace.', {
       enabled: bool('Elect a leader among the replicas.'),
       leaseName: dnsLabel('Name of the Lease; two releases in one namespace need different names.'),
@@ -128,7 +137,10 @@ export const valuesSchema: Schema = {
       ingest: obj('The ingest (RTMP) pods.', { image: image('ingest', "the chart's appVersion") }),
       transcoder: obj('The transcoder (ffmpeg) pods.', {
         image: image('transcoder (CPU and AMD VAAPI)', "the chart's appVersion"),
-        nvidiaImage: image('NVIDIA transcoder (NVENC/NVDEC)', "the chart's appVersion with the suffix -nvidia"),
+        nvidiaImage: image(
+          'NVIDIA transcoder (NVENC/NVDEC)',
+          "the chart's appVersion with the suffix -nvidia",
+        ),
       }),
       imagePullPolicy: pullPolicy('Image pull policy of the data-plane pods.'),
       imagePullSecrets: list(
@@ -138,7 +150,9 @@ export const valuesSchema: Schema = {
     }),
     gpu: obj('GPU placement of transcoders.', {
       nvidia: obj('NVIDIA GPUs (nvidia.com/gpu).', {
-        runtimeClassName: str('runtimeClassName of NVIDIA transcoder pods when the LiveStream names none; empty: none.'),
+        runtimeClassName: str(
+          'runtimeClassName of NVIDIA transcoder pods when the LiveStream names none; empty: none.',
+        ),
         encodeCapableProducts: products(
           'NVIDIA',
           'nvidia.com/gpu.product',
@@ -153,10 +167,13 @@ export const valuesSchema: Schema = {
           'RADEON, V520, V620, V710, W6800, W7800, W7900; Instinct cards cannot encode',
         ),
         tolerations: tolerations("Tolerations added to AMD transcoder pods besides the LiveStream's own."),
-        deviceGroups: list('Supplementary groups owning /dev/dri render nodes on AMD nodes (video, render).', {
-          type: 'integer',
-          minimum: 0,
-        }),
+        deviceGroups: list(
+          'Supplementary groups owning /dev/dri render nodes on AMD nodes (video, render).',
+          {
+            type: 'integer',
+            minimum: 0,
+          },
+        ),
       }),
     }),
     serviceAccount: obj("The operator's ServiceAccount.", {
@@ -182,9 +199,12 @@ export const valuesSchema: Schema = {
     affinity: map('Affinity of the operator pod; empty with replicaCount > 1: prefer one replica per node.'),
     topologySpreadConstraints: list('Topology spread constraints of the operator pod.', { type: 'object' }),
     priorityClassName: str('priorityClassName of the operator pod.'),
-    terminationGracePeriodSeconds: int('Seconds to finish in-flight reconciles and hand over the Lease on SIGTERM.', {
-      minimum: 1,
-    }),
+    terminationGracePeriodSeconds: int(
+      'Seconds to finish in-flight reconciles and hand over the Lease on SIGTERM.',
+      {
+        minimum: 1,
+      },
+    ),
     podDisruptionBudget: obj('A PodDisruptionBudget, rendered only when replicaCount > 1.', {
       enabled: bool('Render the PodDisruptionBudget when replicaCount > 1.'),
       minAvailable: { description: 'minAvailable (a number or a percentage).', type: ['integer', 'string'] },
@@ -194,13 +214,21 @@ export const valuesSchema: Schema = {
       port: int('Service port.', { minimum: 1, maximum: 65535 }),
       annotations: labelMap('Service annotations.'),
     }),
-    networkPolicy: obj("A NetworkPolicy for the operator pod.", {
-      enabled: bool('Render the NetworkPolicy (metrics in; DNS, the Kubernetes API and the data-plane admin ports out).'),
-      metricsNamespaceSelector: map('Namespaces allowed to scrape /metrics (a namespaceSelector); empty: every namespace.'),
+    networkPolicy: obj('A NetworkPolicy for the operator pod.', {
+      enabled: bool(
+        'Render the NetworkPolicy (metrics in; DNS, the Kubernetes API and the data-plane admin ports out).',
+      ),
+      metricsNamespaceSelector: map(
+        'Namespaces allowed to scrape /metrics (a namespaceSelector); empty: every namespace.',
+      ),
       metricsPodSelector: map('Pods allowed to scrape /metrics (a podSelector); empty: every pod.'),
       apiServer: obj('Where the Kubernetes API server is.', {
         cidrs: list('CIDRs of the API server.', { type: 'string', minLength: 1 }, { minItems: 1 }),
-        ports: list('Ports of the API server.', { type: 'integer', minimum: 1, maximum: 65535 }, { minItems: 1 }),
+        ports: list(
+          'Ports of the API server.',
+          { type: 'integer', minimum: 1, maximum: 65535 },
+          { minItems: 1 },
+        ),
       }),
     }),
     monitoring: obj('Prometheus Operator objects and the Grafana dashboard.', {
@@ -266,4 +294,15 @@ export function schemaLeaves(): { path: string; type: string; description: strin
   };
   walk(valuesSchema, '');
   return out;
+}
+
+/** The schema of one value, by dotted path (e.g. "monitoring.prometheusRule.disabledAlerts"). */
+export function schemaAt(dotted: string): Schema {
+  let node: Schema = valuesSchema;
+  for (const key of dotted.split('.')) {
+    const child = (node.properties as Record<string, Schema> | undefined)?.[key];
+    if (!child) throw new Error(`the values schema has no ${dotted}`);
+    node = child;
+  }
+  return node;
 }

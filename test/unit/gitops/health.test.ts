@@ -33,13 +33,19 @@ for (const kind of HEALTH_KINDS) {
       const inputs = readdirSync(path.join(dir, 'testdata')).map((f) => `testdata/${f}`);
       assert.deepEqual(spec.tests.map((t) => t.inputPath).sort(), inputs.sort());
       const statuses = new Set(spec.tests.map((t) => t.healthStatus.status));
-      const expected = kind === 'LiveStream' ? ['Degraded', 'Healthy', 'Progressing', 'Suspended'] : ['Degraded', 'Healthy', 'Progressing'];
+      const expected =
+        kind === 'LiveStream'
+          ? ['Degraded', 'Healthy', 'Progressing', 'Suspended']
+          : ['Degraded', 'Healthy', 'Progressing'];
       assert.deepEqual([...statuses].sort(), expected);
     });
 
     it('each testdata object is a valid-looking resource of this kind', () => {
       for (const test of spec.tests) {
-        const obj = YAML.parse(readFileSync(path.join(dir, test.inputPath), 'utf8')) as { apiVersion: string; kind: string };
+        const obj = YAML.parse(readFileSync(path.join(dir, test.inputPath), 'utf8')) as {
+          apiVersion: string;
+          kind: string;
+        };
         assert.equal(obj.apiVersion, 'livestream-operator.io/v1alpha1', test.inputPath);
         assert.equal(obj.kind, kind, test.inputPath);
       }
@@ -57,9 +63,15 @@ describe('the health-check sandbox behaves like Argo CD', () => {
   };
 
   it('has no string library: string methods fail as they do in Argo CD without useOpenLibs', () => {
-    const file = scriptFile('string.lua', 'local s = obj.metadata.name:upper()\nreturn { status = "Healthy", message = s }');
+    const file = scriptFile(
+      'string.lua',
+      'local s = obj.metadata.name:upper()\nreturn { status = "Healthy", message = s }',
+    );
     assert.throws(() => evaluateHealth(file, { metadata: { name: 'x' } }), /attempt to index .*string value/);
-    const file2 = scriptFile('string2.lua', 'return { status = "Healthy", message = string.format("%d", 1) }');
+    const file2 = scriptFile(
+      'string2.lua',
+      'return { status = "Healthy", message = string.format("%d", 1) }',
+    );
     assert.throws(() => evaluateHealth(file2, {}), /attempt to index global 'string'/);
   });
 
@@ -76,7 +88,10 @@ describe('the health-check sandbox behaves like Argo CD', () => {
 
   it('reports an invalid status as Unknown, as Argo CD does', () => {
     const file = scriptFile('invalid.lua', 'return { status = "Fine", message = "x" }');
-    assert.deepEqual(evaluateHealth(file, {}), { status: 'Unknown', message: 'Lua returned an invalid health status' });
+    assert.deepEqual(evaluateHealth(file, {}), {
+      status: 'Unknown',
+      message: 'Lua returned an invalid health status',
+    });
   });
 
   it('stops a script that runs for more than a second', () => {
@@ -110,7 +125,9 @@ describe('copies of the health checks', () => {
   });
 
   it('the argo-cd chart values carry the same scripts under configs.cm', () => {
-    const values = YAML.parse(readFileSync(path.join(repoRoot, 'gitops/argocd/argo-cd-values.yaml'), 'utf8')) as {
+    const values = YAML.parse(
+      readFileSync(path.join(repoRoot, 'gitops/argocd/argo-cd-values.yaml'), 'utf8'),
+    ) as {
       configs: { cm: Record<string, string> };
     };
     for (const kind of HEALTH_KINDS) assert.equal(values.configs.cm[healthKey(kind)], scripts[kind]);
@@ -120,7 +137,10 @@ describe('copies of the health checks', () => {
     const doc = readFileSync(path.join(repoRoot, 'docs/gitops.md'), 'utf8');
     for (const kind of HEALTH_KINDS) {
       assert.ok(doc.includes(healthKey(kind)), `docs/gitops.md names ${healthKey(kind)}`);
-      assert.ok(doc.includes('```lua\n' + scripts[kind] + '```'), `docs/gitops.md shows ${kind}/health.lua verbatim`);
+      assert.ok(
+        doc.includes('```lua\n' + scripts[kind] + '```'),
+        `docs/gitops.md shows ${kind}/health.lua verbatim`,
+      );
     }
   });
 });

@@ -19,7 +19,9 @@ export function toLua(value: unknown): string {
   if (typeof value === 'string') return luaString(value);
   if (Array.isArray(value)) return `{ ${value.map(toLua).join(', ')} }`;
   if (value instanceof Date) return luaString(value.toISOString());
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined);
+  const entries = Object.entries(value as Record<string, unknown>).filter(
+    ([, v]) => v !== null && v !== undefined,
+  );
   return `{ ${entries.map(([k, v]) => `[${luaString(k)}] = ${toLua(v)}`).join(', ')} }`;
 }
 
@@ -40,9 +42,14 @@ export interface HealthResult {
 }
 
 export function evaluateHealth(scriptPath: string, obj: unknown): HealthResult {
-  const result = spawnSync(LUA, [harness, scriptPath], { input: toLua(obj), encoding: 'utf8', timeout: 10_000 });
+  const result = spawnSync(LUA, [harness, scriptPath], {
+    input: toLua(obj),
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   if (result.error) {
-    const hint = (result.error as NodeJS.ErrnoException).code === 'ENOENT' ? ' (install lua5.1: tools/setup.sh)' : '';
+    const hint =
+      (result.error as NodeJS.ErrnoException).code === 'ENOENT' ? ' (install lua5.1: tools/setup.sh)' : '';
     throw new Error(`cannot run ${LUA}${hint}: ${result.error.message}`);
   }
   if (result.status !== 0) throw new Error(`${path.basename(scriptPath)} failed: ${result.stderr.trim()}`);

@@ -1,0 +1,423 @@
+// The chart against the real local API server (kube-apiserver v1.36, kubectl v1.36 from the cluster's
+// binaries): every documented values combination rendered and applied with a server-side dry run
+// (CRDs installed first: the chart's own, and the Prometheus Operator's three, vendored in
+// prometheus-operator-crds/); the operator pod admitted under the restricted Pod Security Standard;
+// a real `helm install`, `upgrade` and `uninstall` (CRDs upgraded with the chart, kept on uninstall);
+// RBAC checked with `kubectl auth can-i` as the operator's ServiceAccount; the NOTES example
+// accepted; the flags the chart passes known to the operator.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+import { useCluster, type TestCluster } from '../../../localcluster/src/testing.js';
+import { chartDir, repoRoot } from '../../../tools/chart/generate.js';
+import {
+  find,
+  helm,
+  notes,
+  parseObjects,
+  render,
+  valuesCombinations,
+  type K8sObject,
+} from '../../../tools/chart/helm.js';
+
+const run = promisify(execFile);
+const suffix = randomBytes(3).toString('hex');
+let cluster: TestCluster;
+const createdNamespaces: string[] = [];
+
+async function kubectl(args: string[], input?: string): Promise<string> {
+  const res = await cluster.kubectl(args, { input, timeoutMs: 120_000 });
+  assert.equal(res.code, 0, `kubectl ${args.join(' ')} failed:\n${res.stderr}`);
+  return res.stdout + res.stderr;
+}
+
+const toYaml = (objects: K8sObject[]): string => objects.map((o) => YAML.stringify(o)).join('---\n');
+
+async function ensureNamespace(name: string, labels: Record<string, string> = {}): Promise<void> {
+  const exists = await cluster.kubectl(['get', 'namespace', name]);
+  if (exists.code !== 0) {
+    await kubectl(['create', 'namespace', name]);
+    createdNamespaces.push(name);
+  }
+  if (Object.keys(labels).length)
+    await kubectl([
+      'label',
+      'namespace',
+      name,
+      '--overwrite',
+      ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+    ]);
+}
+
+/** Server-side apply, for real or as a dry run; returns kubectl's output (warnings included). */
+async function apply(objects: K8sObject[], dryRun: boolean): Promise<string> {
+  return kubectl(
+    [
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=livestream-chart-test',
+      ...(dryRun ? ['--dry-run=server'] : []),
+      '-f',
+      '-',
+    ],
+    toYaml(objects),
+  );
+}
+
+before(async () => {
+  cluster = await useCluster();
+  // The Prometheus Operator's CRDs (v0.85.0, unchanged) and the chart's CRDs, for real.
+  const promDir = path.join(import.meta.dirname, 'prometheus-operator-crds');
+  const promCrds = readdirSync(promDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseObjects(readFileSync(path.join(promDir, f), 'utf8')));
+  await apply(promCrds, false);
+  await apply(find(await render(), 'CustomResourceDefinition'), false);
+  await kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/servicemonitors.monitoring.coreos.com',
+    'crd/podmonitors.monitoring.coreos.com',
+    'crd/prometheusrules.monitoring.coreos.com',
+    'crd/livestreams.livestream-operator.io',
+    'crd/transcodeprofiles.livestream-operator.io',
+  ]);
+});
+
+after(async () => {
+  for (const ns of createdNamespaces) await cluster?.kubectl(['delete', 'namespace', ns, '--wait=false']);
+  await cluster?.stop();
+});
+
+describe(
+  'every values combination is accepted by the API server (server-side dry run)',
+  { concurrency: 4 },
+  () => {
+    for (const combo of valuesCombinations()) {
+      it(combo.name, async () => {
+        const namespace = `chart-${combo.name.slice(0, 40)}-${suffix}`;
+        await ensureNamespace(namespace, {
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+        });
+        const objects = await render({ namespace, valuesFile: combo.file });
+        for (const ns of new Set(
+          objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n && n !== namespace),
+        ))
+          await ensureNamespace(ns);
+        const output = await apply(objects, true);
+        for (const o of objects)
+          assert.match(
+            output,
+            new RegExp(
+              `${o.kind.toLowerCase()}[^ ]*/${o.metadata.name} serverside-applied \\(server dry run\\)`,
+              'i',
+            ),
+            `${o.kind}/${o.metadata.name} applied`,
+          );
+        assert.doesNotMatch(
+          output,
+          /would violate PodSecurity/,
+          'the Deployment meets the restricted Pod Security Standard',
+        );
+
+        // The operator pod itself, admitted by Pod Security Admission (enforce: restricted). Its
+        // ServiceAccount must exist for the dry run (the gitops combination names one made elsewhere).
+        const deployment = find(objects, 'Deployment')[0]! as K8sObject & {
+          spec: {
+            template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string } };
+          };
+        };
+        const sa = deployment.spec.template.spec.serviceAccountName;
+        if ((await cluster.kubectl(['-n', namespace, 'get', 'serviceaccount', sa])).code !== 0)
+          await kubectl(['-n', namespace, 'create', 'serviceaccount', sa]);
+        const pod = {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: `${deployment.metadata.name}-pss`,
+            namespace,
+            labels: deployment.spec.template.metadata.labels,
+          },
+          spec: deployment.spec.template.spec,
+        };
+        await apply([pod as K8sObject], true);
+      });
+    }
+  },
+);
+
+describe('a values combination the server refuses is reported with the field', () => {
+  it('a NetworkPolicy with an API server CIDR that is not one is refused by the API server', async () => {
+    const namespace = `chart-bad-${suffix}`;
+    await ensureNamespace(namespace);
+    const objects = await render({
+      namespace,
+      set: ['networkPolicy.enabled=true', 'networkPolicy.apiServer.cidrs={not-a-cidr}'],
+    });
+    const res = await cluster.kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], {
+      input: toYaml(find(objects, 'NetworkPolicy')),
+    });
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, /spec\.egress\[1\]\.to\[0\]\.ipBlock\.cidr/);
+  });
+});
+
+describe('helm install, upgrade and uninstall against the real API server', () => {
+  const release = `lso-${suffix}`;
+  const namespace = `chart-helm-${suffix}`;
+  const crdNames = ['livestreams.livestream-operator.io', 'transcodeprofiles.livestream-operator.io'];
+  const hk = (...args: string[]) => helm([...args, '--kubeconfig', cluster.kubeconfigPath]);
+
+  before(async () => {
+    // CRDs that exist already (installed from crds/, or by an earlier release) are adopted by the
+    // release, as docs/helm.md says to do.
+    for (const crd of crdNames) {
+      await kubectl(['label', 'crd', crd, '--overwrite', 'app.kubernetes.io/managed-by=Helm']);
+      await kubectl([
+        'annotate',
+        'crd',
+        crd,
+        '--overwrite',
+        `meta.helm.sh/release-name=${release}`,
+        `meta.helm.sh/release-namespace=${namespace}`,
+      ]);
+    }
+  });
+
+  it('installs and the operator Deployment rolls out (pods on the simulated nodes)', async () => {
+    const res = await hk(
+      'install',
+      release,
+      chartDir,
+      '--namespace',
+      namespace,
+      '--create-namespace',
+      '--wait',
+      '--timeout',
+      '120s',
+    );
+    createdNamespaces.push(namespace);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /STATUS: deployed/);
+    assert.match(
+      res.stdout,
+      new RegExp(`kubectl -n ${namespace} rollout status deployment/${release}-livestream-operator`),
+    );
+    await kubectl([
+      '-n',
+      namespace,
+      'rollout',
+      'status',
+      `deployment/${release}-livestream-operator`,
+      '--timeout=60s',
+    ]);
+  });
+
+  it("the operator's ServiceAccount may do what it needs and nothing more (kubectl auth can-i)", async () => {
+    const as = `--as=system:serviceaccount:${namespace}:${release}-livestream-operator`;
+    // resource: TYPE, TYPE/NAME, or TYPE:SUBRESOURCE.
+    const can = async (verb: string, resource: string, ns?: string): Promise<boolean> => {
+      const [type, subresource] = resource.split(':');
+      const res = await cluster.kubectl([
+        'auth',
+        'can-i',
+        verb,
+        type!,
+        ...(subresource ? [`--subresource=${subresource}`] : []),
+        as,
+        ...(ns ? ['-n', ns] : ['--all-namespaces']),
+      ]);
+      return res.stdout.trim() === 'yes';
+    };
+    for (const [verb, resource, ns] of [
+      ['watch', 'livestreams.livestream-operator.io'],
+      ['patch', 'livestreams.livestream-operator.io:status'],
+      ['update', 'transcodeprofiles.livestream-operator.io:status'],
+      ['patch', 'deployments.apps'],
+      ['create', 'services'],
+      ['delete', 'secrets'],
+      ['list', 'pods'],
+      ['watch', 'nodes'],
+      ['create', 'events.events.k8s.io'],
+      ['update', 'leases.coordination.k8s.io/livestream-operator', namespace],
+    ] as [string, string, string?][])
+      assert.ok(await can(verb, resource, ns), `may ${verb} ${resource}`);
+    for (const [verb, resource, ns] of [
+      ['update', 'livestreams.livestream-operator.io'],
+      ['create', 'pods'],
+      ['create', 'pods:exec'],
+      ['delete', 'nodes'],
+      ['update', 'nodes'],
+      ['create', 'clusterroles.rbac.authorization.k8s.io'],
+      ['update', 'customresourcedefinitions.apiextensions.k8s.io'],
+      ['update', 'leases.coordination.k8s.io/someone-elses-lease', namespace],
+      ['create', 'serviceaccounts:token'],
+    ] as [string, string, string?][])
+      assert.ok(!(await can(verb, resource, ns)), `may not ${verb} ${resource}`);
+  });
+
+  it('upgrade: the CRDs are upgraded with the chart (a drifted CRD is put back)', async () => {
+    await kubectl([
+      'annotate',
+      'crd',
+      crdNames[0]!,
+      '--overwrite',
+      'argocd.argoproj.io/sync-options=Drifted',
+    ]);
+    const res = await hk(
+      'upgrade',
+      release,
+      chartDir,
+      '--namespace',
+      namespace,
+      '--set',
+      'replicaCount=2',
+      '--wait',
+      '--timeout',
+      '120s',
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const crd = JSON.parse(await kubectl(['get', 'crd', crdNames[0]!, '-o', 'json'])) as K8sObject;
+    assert.equal(
+      crd.metadata.annotations?.['argocd.argoproj.io/sync-options'],
+      'Prune=false,ServerSideApply=true',
+    );
+    const pdb = await cluster.kubectl(['-n', namespace, 'get', 'pdb', `${release}-livestream-operator`]);
+    assert.equal(pdb.code, 0, 'replicaCount=2 adds the PodDisruptionBudget');
+  });
+
+  it('uninstall removes the operator and keeps the CRDs (and so every LiveStream)', async () => {
+    const res = await hk('uninstall', release, '--namespace', namespace, '--wait', '--timeout', '120s');
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(
+      res.stdout + res.stderr,
+      /These resources were kept due to the resource policy:[\s\S]*CustomResourceDefinition/,
+    );
+    for (const crd of crdNames) await kubectl(['get', 'crd', crd]);
+    const deploy = await cluster.kubectl([
+      '-n',
+      namespace,
+      'get',
+      'deployment',
+      `${release}-livestream-operator`,
+    ]);
+    assert.notEqual(deploy.code, 0, 'the Deployment is gone');
+  });
+});
+
+describe('watchNamespaces, installed for real: the operator is confined to the listed namespaces', () => {
+  it('can read LiveStreams and manage children in team namespaces only; Nodes everywhere', async () => {
+    const namespace = `chart-wn-${suffix}`;
+    const teams = [`team-x-${suffix}`, `team-y-${suffix}`];
+    for (const ns of [namespace, ...teams]) await ensureNamespace(ns);
+    const objects = (
+      await render({
+        namespace,
+        release: `wn-${suffix}`,
+        set: [`watchNamespaces={${teams.join(',')}}`, 'crds.create=false'],
+      })
+    ).filter((o) =>
+      ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind),
+    );
+    await apply(objects, false);
+    try {
+      const as = `--as=system:serviceaccount:${namespace}:wn-${suffix}-livestream-operator`;
+      const can = async (args: string[]) =>
+        (await cluster.kubectl(['auth', 'can-i', ...args, as])).stdout.trim() === 'yes';
+      assert.ok(await can(['watch', 'livestreams.livestream-operator.io', '-n', teams[0]!]));
+      assert.ok(await can(['create', 'secrets', '-n', teams[1]!]));
+      assert.ok(await can(['list', 'nodes']));
+      assert.ok(!(await can(['watch', 'livestreams.livestream-operator.io', '--all-namespaces'])));
+      assert.ok(!(await can(['get', 'secrets', '-n', 'kube-system'])));
+      assert.ok(!(await can(['create', 'deployments.apps', '-n', 'default'])));
+    } finally {
+      await kubectl(
+        ['delete', '--ignore-not-found', '-f', '-'],
+        toYaml(objects.filter((o) => o.kind.startsWith('Cluster'))),
+      );
+    }
+  });
+});
+
+describe('what the chart tells the user', () => {
+  it('NOTES.txt: how to wait for the operator, create a first stream, publish, play, and monitor', async () => {
+    const text = await notes(cluster.kubeconfigPath, { namespace: 'streaming' });
+    assert.match(text, /kubectl -n streaming rollout status deployment\/livestream-operator/);
+    assert.match(text, /kind: TranscodeProfile/);
+    assert.match(text, /kind: LiveStream/);
+    assert.match(text, /wait --for=condition=Ready livestream\/my-stream/);
+    assert.match(text, /status\.ingest\.url/);
+    assert.match(text, /my-stream-stream-key/);
+    assert.match(text, /hlsUrl/);
+    assert.match(text, /monitoring\.serviceMonitor\.enabled/);
+    assert.match(text, /docs\/gitops\.md/);
+  });
+
+  it('NOTES.txt with watchNamespaces: the example uses a namespace the operator manages', async () => {
+    const text = await notes(cluster.kubeconfigPath, { set: ['watchNamespaces={studio,backstage}'] });
+    assert.match(text, /manages LiveStreams in: studio, backstage/);
+    assert.match(text, /kubectl -n studio apply -f -/);
+  });
+
+  it('NOTES.txt with crds.create=false: install the CRDs first', async () => {
+    assert.match(
+      await notes(cluster.kubeconfigPath, { set: ['crds.create=false'] }),
+      /install the CRDs yourself first/,
+    );
+  });
+
+  it("the NOTES example (a TranscodeProfile and a LiveStream) is accepted by the API server's schema", async () => {
+    const namespace = `chart-notes-${suffix}`;
+    await ensureNamespace(namespace);
+    const text = await notes(cluster.kubeconfigPath, { set: [`watchNamespaces={${namespace}}`] });
+    const heredoc = /apply -f - <<'YAML'\n([\s\S]*?)\n\s*YAML\n/.exec(text);
+    assert.ok(heredoc, 'NOTES has an apply heredoc');
+    const manifest = heredoc[1]!.replace(/^ {3}/gm, '');
+    const out = await kubectl(
+      ['-n', namespace, 'apply', '--server-side', '--dry-run=server', '-f', '-'],
+      manifest,
+    );
+    assert.match(out, /transcodeprofile.livestream-operator.io\/seed-ladder serverside-applied/);
+    assert.match(out, /livestream.livestream-operator.io\/my-stream serverside-applied/);
+  });
+
+  it('the GitOps folder of LiveStreams is accepted by the API server', async () => {
+    const namespace = `chart-gitops-${suffix}`;
+    await ensureNamespace(namespace);
+    const dir = path.join(repoRoot, 'gitops/livestreams');
+    const objects = readdirSync(dir).flatMap((f) => parseObjects(readFileSync(path.join(dir, f), 'utf8')));
+    await apply(
+      objects.map((o) => ({ ...o, metadata: { ...o.metadata, namespace } })),
+      true,
+    );
+  });
+
+  it('every flag the chart passes is one the operator knows (livestream-operator --help)', async (t) => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'operator/main.ts'), '--help'],
+      { cwd: repoRoot },
+    ).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    if (/not implemented yet/i.test(stdout)) {
+      t.skip('the operator is not on this branch yet (operator/main.ts prints only a placeholder help)');
+      return;
+    }
+    const objects = await render({
+      valuesFile: path.join(chartDir, 'ci/gpu-values.yaml'),
+      set: ['watchNamespaces={a}'],
+    });
+    const argv = (
+      find(objects, 'Deployment')[0]!.spec as { template: { spec: { containers: { args: string[] }[] } } }
+    ).template.spec.containers[0]!.args.map((a) => a.replace(/=.*$/s, ''));
+    for (const flag of argv)
+      assert.ok(stdout.includes(flag), `livestream-operator --help does not list ${flag}`);
+  });
+});
