@@ -4,8 +4,9 @@
 // a real Prometheus scraping the real programs.
 //
 // Labels the queries rely on (the chart's ServiceMonitor and PodMonitor set them; docs/monitoring.md):
-//   job="livestream-operator" the operator; job="livestream" the ingest and transcoder pods, which
-//   also carry namespace, pod, livestream (the LiveStream's name) and component (ingest|transcoder).
+//   job="livestream-operator" the operator, whose per-LiveStream series carry the LiveStream's namespace
+//   and name (kept by the ServiceMonitor's honorLabels); job="livestream" the ingest and transcoder
+//   pods, which carry namespace, pod, livestream (the LiveStream's name) and component.
 // GPU panels read dcgm-exporter's DCGM_FI_DEV_* series, which carry the namespace and pod of the pod
 // using the GPU (dcgm-exporter's Kubernetes mode, scraped with honorLabels), joined here on namespace
 // and pod with the transcoder's info series.
@@ -22,6 +23,8 @@ const sel = 'job="livestream", namespace=~"$namespace", livestream=~"$stream"';
 const ingest = `${sel}, component="ingest"`;
 const transcoder = `${sel}, component="transcoder"`;
 const op = 'job="livestream-operator"';
+/** The operator's per-LiveStream series (labels namespace and name) of the selected streams. */
+const opStream = `${op}, namespace=~"$namespace", name=~"$stream"`;
 const ri = '$__rate_interval';
 
 export interface Target {
@@ -61,6 +64,51 @@ export const rows: RowSpec[] = [
   {
     title: 'Fleet',
     panels: [
+      {
+        title: 'LiveStreams',
+        description: 'LiveStreams the operator manages, by their Ready condition.',
+        type: 'stat',
+        width: 4,
+        targets: [
+          {
+            expr: `sum by (status) (livestream_status_condition{${opStream}, type="Ready"})`,
+            legendFormat: 'Ready={{status}}',
+          },
+        ],
+      },
+      {
+        title: 'Stalled',
+        description:
+          'LiveStreams whose progress needs you (Stalled=True: a missing profile, no accelerator with room and no fallback, ...).',
+        type: 'table',
+        width: 8,
+        targets: [
+          {
+            expr: `max by (namespace, name) (livestream_status_condition{${opStream}, type="Stalled", status="True"}) == 1`,
+          },
+        ],
+      },
+      {
+        title: 'Placed on a fallback accelerator',
+        description:
+          'LiveStreams placed on other than their first preference (condition AcceleratorFallback).',
+        type: 'stat',
+        width: 4,
+        thresholds: [[1, 'orange']],
+        targets: [{ expr: `sum(livestream_accelerator_fallback{${opStream}})` }],
+      },
+      {
+        title: 'Placement by accelerator',
+        description: 'Where the operator placed the transcoders (nvidia, amd, cpu).',
+        type: 'stat',
+        width: 8,
+        targets: [
+          {
+            expr: `count by (accelerator) (livestream_info{${opStream}, accelerator!=""})`,
+            legendFormat: '{{accelerator}}',
+          },
+        ],
+      },
       {
         title: 'Publishing',
         description: 'LiveStreams whose encoder is publishing to the ingest now.',
@@ -483,18 +531,21 @@ export const rows: RowSpec[] = [
   },
 ];
 
-/** Template variables after the data source: namespace, then stream (filtered by namespace). */
+/**
+ * Template variables after the data source: namespace, then stream (filtered by namespace), from the
+ * operator's livestream_info, which lists every LiveStream, publishing or not. Its `name` is the
+ * data plane's `livestream` label (LiveStream names fit a label value).
+ */
 export const variables = [
   {
     name: 'namespace',
     label: 'Namespace',
-    query: 'label_values(livestream_ingest_publishers{job="livestream"}, namespace)',
+    query: 'label_values(livestream_info{job="livestream-operator"}, namespace)',
   },
   {
     name: 'stream',
     label: 'LiveStream',
-    query:
-      'label_values(livestream_ingest_publishers{job="livestream", namespace=~"$namespace"}, livestream)',
+    query: 'label_values(livestream_info{job="livestream-operator", namespace=~"$namespace"}, name)',
   },
 ] as const;
 

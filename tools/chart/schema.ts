@@ -48,19 +48,6 @@ const image = (what: string, tagDefault: string): Schema =>
 const pullPolicy = (description: string): Schema =>
   str(description, { enum: ['Always', 'IfNotPresent', 'Never'] });
 
-const tolerations = (description: string): Schema =>
-  list(description, {
-    type: 'object',
-    properties: {
-      key: { type: 'string' },
-      operator: { type: 'string', enum: ['Exists', 'Equal'] },
-      value: { type: 'string' },
-      effect: { type: 'string', enum: ['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
-      tolerationSeconds: { type: 'integer' },
-    },
-    additionalProperties: false,
-  });
-
 const products = (vendor: string, label: string, builtIn: string): Schema =>
   obj(
     `Words of ${label} that mark a ${vendor} GPU able to encode, per codec; an empty list keeps the built-in list (${builtIn}).`,
@@ -127,8 +114,11 @@ export const valuesSchema: Schema = {
     ),
     operator: obj('Settings of the operator process.', {
       logLevel: str('Level of the JSON logs.', { enum: ['debug', 'info', 'warn', 'error'] }),
-      maxConcurrentReconciles: int('LiveStreams reconciled at once.', { minimum: 1, maximum: 64 }),
-      adminPort: int('Container port of /healthz, /readyz and /metrics.', { minimum: 1024, maximum: 65535 }),
+      workers: int('LiveStreams reconciled at once (--workers).', { minimum: 1, maximum: 200 }),
+      httpPort: int('Container port of /healthz, /readyz and /metrics (--http-port).', {
+        minimum: 1024,
+        maximum: 65535,
+      }),
       clusterDomain: str('DNS suffix of Services, used in the URLs written to status.', { minLength: 1 }),
       extraArgs: list('Extra command-line flags of livestream-operator.', { type: 'string', pattern: '^--' }),
       extraEnv: list('Extra environment variables (EnvVar list).', { type: 'object' }),
@@ -136,11 +126,7 @@ export const valuesSchema: Schema = {
     dataPlane: obj('What the operator gives the ingest and transcoder pods it creates.', {
       ingest: obj('The ingest (RTMP) pods.', { image: image('ingest', "the chart's appVersion") }),
       transcoder: obj('The transcoder (ffmpeg) pods.', {
-        image: image('transcoder (CPU and AMD VAAPI)', "the chart's appVersion"),
-        nvidiaImage: image(
-          'NVIDIA transcoder (NVENC/NVDEC)',
-          "the chart's appVersion with the suffix -nvidia",
-        ),
+        image: image('transcoder (one image for CPU, NVIDIA and AMD)', "the chart's appVersion"),
       }),
       imagePullPolicy: pullPolicy('Image pull policy of the data-plane pods.'),
       imagePullSecrets: list(
@@ -158,7 +144,13 @@ export const valuesSchema: Schema = {
           'nvidia.com/gpu.product',
           'T4, A2, A10, A10G, A16, A40, L4, L40, L40S, RTX, QUADRO; A100, A30, H100 and H200 cannot encode',
         ),
-        tolerations: tolerations("Tolerations added to NVIDIA transcoder pods besides the LiveStream's own."),
+        geforceSessionCap: int(
+          'Concurrent NVENC sessions a GeForce driver allows per node (one per encoded rendition).',
+          {
+            minimum: 1,
+            maximum: 1000,
+          },
+        ),
       }),
       amd: obj('AMD GPUs (amd.com/gpu).', {
         encodeCapableProducts: products(
@@ -166,7 +158,6 @@ export const valuesSchema: Schema = {
           'amd.com/gpu.product-name',
           'RADEON, V520, V620, V710, W6800, W7800, W7900; Instinct cards cannot encode',
         ),
-        tolerations: tolerations("Tolerations added to AMD transcoder pods besides the LiveStream's own."),
         deviceGroups: list(
           'Supplementary groups owning /dev/dri render nodes on AMD nodes (video, render).',
           {
@@ -249,6 +240,7 @@ export const valuesSchema: Schema = {
             'LiveStreamTranscoderStalled',
             'LiveStreamTranscoderRestarting',
             'LiveStreamOnCPUFallback',
+            'LiveStreamStalled',
             'LiveStreamOperatorReconcileErrors',
             'LiveStreamOperatorDown',
             'LiveStreamOperatorNoLeader',

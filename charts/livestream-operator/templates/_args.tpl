@@ -1,6 +1,7 @@
 {{/*
-The operator's command line (livestream-operator --help lists every flag). Lists are comma-separated;
-tolerations are JSON. test/integration/chart checks each flag against the operator's --help.
+The operator's command line (livestream-operator --help and docs/operator.md list every flag); lists
+are comma-separated. test/integration/chart checks each flag against the operator's --help. The pod's
+name and namespace reach it through POD_NAME (--identity) and POD_NAMESPACE.
 */}}
 {{- define "livestream-operator.args" -}}
 {{- $le := .Values.leaderElection -}}
@@ -9,23 +10,22 @@ tolerations are JSON. test/integration/chart checks each flag against the operat
 {{- $nv := .Values.gpu.nvidia -}}
 {{- $amd := .Values.gpu.amd -}}
 - --log-level={{ $op.logLevel }}
-- --admin-port={{ $op.adminPort }}
-- --max-concurrent-reconciles={{ $op.maxConcurrentReconciles }}
+- --http-port={{ $op.httpPort }}
+- --workers={{ $op.workers }}
 - --cluster-domain={{ $op.clusterDomain }}
 - --leader-elect={{ $le.enabled }}
 {{- if $le.enabled }}
 - --leader-election-id={{ $le.leaseName }}
 - --leader-election-namespace={{ .Release.Namespace }}
-- --leader-election-lease-duration={{ $le.leaseDuration }}
-- --leader-election-renew-deadline={{ $le.renewDeadline }}
-- --leader-election-retry-period={{ $le.retryPeriod }}
+- --lease-duration={{ $le.leaseDuration }}
+- --renew-deadline={{ $le.renewDeadline }}
+- --retry-period={{ $le.retryPeriod }}
 {{- end }}
 {{- with .Values.watchNamespaces }}
 - --watch-namespaces={{ join "," (uniq .) }}
 {{- end }}
 - --ingest-image={{ include "livestream-operator.image" (list $dp.ingest.image . "") }}
 - --transcoder-image={{ include "livestream-operator.image" (list $dp.transcoder.image . "") }}
-- --transcoder-nvidia-image={{ include "livestream-operator.image" (list $dp.transcoder.nvidiaImage . "-nvidia") }}
 - --image-pull-policy={{ $dp.imagePullPolicy }}
 {{- with $dp.imagePullSecrets }}
 - --image-pull-secrets={{ join "," . }}
@@ -45,8 +45,7 @@ tolerations are JSON. test/integration/chart checks each flag against the operat
 {{- with $amd.encodeCapableProducts.hevc }}
 - --vcn-products-hevc={{ join "," . }}
 {{- end }}
-- {{ printf "--nvidia-tolerations=%s" (toJson $nv.tolerations) | quote }}
-- {{ printf "--amd-tolerations=%s" (toJson $amd.tolerations) | quote }}
+- --geforce-session-cap={{ $nv.geforceSessionCap }}
 - --amd-device-groups={{ join "," $amd.deviceGroups }}
 {{- range $op.extraArgs }}
 - {{ . | quote }}

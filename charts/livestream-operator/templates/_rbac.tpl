@@ -1,9 +1,10 @@
 {{/*
-What the operator does in a namespace it manages. Least privilege: it reads LiveStreams and
-TranscodeProfiles and writes only their status; it owns the children it creates (Deployments,
-Services, ConfigMaps, Secrets) through server-side apply; it reads Pods (slim, for GPU capacity and
-pod state) and writes Events. It never writes spec of a custom resource, never execs, never lists
-Secrets it did not label (a label selector; RBAC cannot narrow that further).
+What the operator does in a namespace it manages (docs/operator.md, "Permissions"). Least privilege:
+it reads LiveStreams and TranscodeProfiles and writes only their status; it applies the Deployments,
+Services and ConfigMaps it owns (server-side apply); it creates the two Secrets of a stream once and
+never changes them (and reads a user-named key Secret); it records Events. It never writes the spec
+of a custom resource and never execs. Its Secret cache is label-selected (RBAC cannot narrow a list
+by label; watchNamespaces narrows it by namespace).
 */}}
 {{- define "livestream-operator.namespacedRules" -}}
 - apiGroups: [livestream-operator.io]
@@ -21,19 +22,22 @@ Secrets it did not label (a label selector; RBAC cannot narrow that further).
   resources: [deployments]
   verbs: [get, list, watch, create, update, patch, delete]
 - apiGroups: [""]
-  resources: [services, configmaps, secrets]
+  resources: [services, configmaps]
   verbs: [get, list, watch, create, update, patch, delete]
 - apiGroups: [""]
-  resources: [pods]
-  verbs: [get, list, watch]
+  resources: [secrets]
+  verbs: [get, list, watch, create]
 - apiGroups: [events.k8s.io]
   resources: [events]
-  verbs: [create, patch, update]
+  verbs: [create, patch]
 {{- end -}}
 
-{{/* Cluster-scoped reads: Nodes (GPU products, capacity, taints) for placement. */}}
+{{/*
+Cluster-wide reads for placement, in every mode: Nodes (GPU products, capacity, taints) and Pods (what
+is already requested on each node, whoever runs it; cached as slim usage records, not whole Pods).
+*/}}
 {{- define "livestream-operator.clusterRules" -}}
 - apiGroups: [""]
-  resources: [nodes]
+  resources: [nodes, pods]
   verbs: [get, list, watch]
 {{- end -}}

@@ -243,7 +243,7 @@ describe('helm install, upgrade and uninstall against the real API server', () =
       ['update', 'transcodeprofiles.livestream-operator.io:status'],
       ['patch', 'deployments.apps'],
       ['create', 'services'],
-      ['delete', 'secrets'],
+      ['create', 'secrets'],
       ['list', 'pods'],
       ['watch', 'nodes'],
       ['create', 'events.events.k8s.io'],
@@ -253,6 +253,8 @@ describe('helm install, upgrade and uninstall against the real API server', () =
     for (const [verb, resource, ns] of [
       ['update', 'livestreams.livestream-operator.io'],
       ['create', 'pods'],
+      ['delete', 'secrets'],
+      ['update', 'secrets'],
       ['create', 'pods:exec'],
       ['delete', 'nodes'],
       ['update', 'nodes'],

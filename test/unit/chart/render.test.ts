@@ -137,11 +137,11 @@ describe('helm lint and helm template, for the defaults and every documented com
           'apps/deployments': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
           '/services': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
           '/configmaps': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-          '/secrets': ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+          '/secrets': ['get', 'list', 'watch', 'create'],
           '/pods': ['get', 'list', 'watch'],
           '/nodes': ['get', 'list', 'watch'],
-          'events.k8s.io/events': ['create', 'patch', 'update'],
-          'coordination.k8s.io/leases': ['create', 'get', 'update', 'patch'],
+          'events.k8s.io/events': ['create', 'patch'],
+          'coordination.k8s.io/leases': ['create', 'get', 'update'],
         };
         const roles = [...find(objects, 'Role'), ...find(objects, 'ClusterRole')];
         for (const role of roles) {
@@ -176,7 +176,7 @@ describe('helm lint and helm template, for the defaults and every documented com
 });
 
 describe('defaults', () => {
-  it('images default to the appVersion; the NVIDIA transcoder gets the -nvidia tag', async () => {
+  it('images default to the appVersion', async () => {
     const objects = await render();
     const c = deployment(objects).spec.template.spec.containers[0]!;
     assert.equal(c.image, `ghcr.io/livestream-operator/livestream-operator:${chart.appVersion}`);
@@ -186,10 +186,6 @@ describe('defaults', () => {
       a.get('transcoder-image'),
       `ghcr.io/livestream-operator/livestream-transcoder:${chart.appVersion}`,
     );
-    assert.equal(
-      a.get('transcoder-nvidia-image'),
-      `ghcr.io/livestream-operator/livestream-transcoder:${chart.appVersion}-nvidia`,
-    );
   });
 
   it('leader election on a Lease in the release namespace, with a Role limited to that Lease', async () => {
@@ -198,6 +194,10 @@ describe('defaults', () => {
     assert.equal(a.get('leader-elect'), 'true');
     assert.equal(a.get('leader-election-id'), 'livestream-operator');
     assert.equal(a.get('leader-election-namespace'), 'streaming');
+    assert.deepEqual(
+      ['lease-duration', 'renew-deadline', 'retry-period'].map((f) => a.get(f)),
+      ['15s', '10s', '2s'],
+    );
     const [role] = find(objects, 'Role', 'livestream-operator-leader-election');
     assert.equal(role?.metadata.namespace, 'streaming');
     const rules = role!.rules as Rule[];
@@ -206,13 +206,13 @@ describe('defaults', () => {
     assert.equal(deployment(objects).spec.strategy.type, 'RollingUpdate');
   });
 
-  it('every namespace: one ClusterRole for LiveStreams and their children, one for Nodes, no namespaced Roles but the Lease', async () => {
+  it('every namespace: one ClusterRole for LiveStreams and their children, one for placement reads, no namespaced Roles but the Lease', async () => {
     const objects = await render();
     assert.deepEqual(
       find(objects, 'ClusterRoleBinding')
         .map((b) => b.metadata.name)
         .sort(),
-      ['livestream-operator', 'livestream-operator-nodes'],
+      ['livestream-operator', 'livestream-operator-placement'],
     );
     assert.deepEqual(
       find(objects, 'Role').map((r) => r.metadata.name),
@@ -224,15 +224,17 @@ describe('defaults', () => {
     );
   });
 
-  it('GPU settings reach the operator: tolerations as JSON, device groups', async () => {
-    const a = args(await render());
-    assert.deepEqual(JSON.parse(a.get('nvidia-tolerations')!), [
-      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
-    ]);
-    assert.deepEqual(JSON.parse(a.get('amd-tolerations')!), [
-      { key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
-    ]);
+  it('operator settings reach its flags: port, workers, device groups, session cap', async () => {
+    const objects = await render();
+    const a = args(objects);
+    assert.equal(a.get('http-port'), '8080');
+    assert.equal(a.get('workers'), '10');
     assert.equal(a.get('amd-device-groups'), '44,109');
+    assert.equal(a.get('geforce-session-cap'), '8');
+    const [svc] = find(objects, 'Service', 'livestream-operator-metrics');
+    assert.deepEqual((svc!.spec as { ports: unknown[] }).ports, [
+      { name: 'metrics', port: 8080, targetPort: 'http', protocol: 'TCP' },
+    ]);
     assert.ok(
       !a.has('nvidia-runtime-class') && !a.has('nvenc-products-h264'),
       'unset lists keep the built-in ones',
@@ -282,7 +284,7 @@ describe('documented combinations', () => {
       .flatMap((r) => r.rules as Rule[]);
     assert.deepEqual(
       clusterRules.flatMap((r) => r.resources),
-      ['nodes'],
+      ['nodes', 'pods'],
     );
   });
 
@@ -366,16 +368,13 @@ describe('documented combinations', () => {
       /^ghcr\.io\/livestream-operator\/livestream-operator@sha256:1{64}$/,
     );
     assert.match(a.get('ingest-image')!, /@sha256:2{64}$/);
-    assert.equal(a.get('transcoder-image'), 'ghcr.io/livestream-operator/livestream-transcoder:0.1.0');
-    assert.equal(
-      a.get('transcoder-nvidia-image'),
-      'registry.example.com/video/livestream-transcoder:0.1.0-nvidia-cuda12',
-    );
+    assert.equal(a.get('transcoder-image'), 'registry.example.com/video/livestream-transcoder:0.1.0-cuda12');
     assert.equal(a.get('nvidia-runtime-class'), 'nvidia');
     assert.equal(a.get('nvenc-products-h264'), 'L4,L40S,T4,RTX');
     assert.equal(a.get('nvenc-products-hevc'), 'L4,L40S');
     assert.equal(a.get('image-pull-secrets'), 'registry-example-com');
-    assert.equal(JSON.parse(a.get('nvidia-tolerations')!).length, 2);
+    assert.equal(a.get('vcn-products-hevc'), 'V710');
+    assert.equal(a.get('geforce-session-cap'), '12');
   });
 
   it('gitops: no CRDs, an existing ServiceAccount, no aggregated roles, the dashboard in the monitoring namespace', async () => {

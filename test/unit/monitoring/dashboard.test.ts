@@ -43,6 +43,7 @@ describe('Grafana dashboard', () => {
     assert.equal(ns?.name, 'namespace');
     assert.equal(stream?.name, 'stream');
     assert.match(JSON.stringify(stream?.query), /namespace=~\\"\$namespace\\"/);
+    assert.match(JSON.stringify(ns?.query), /livestream_info\{job=\\"livestream-operator\\"\}/);
   });
 
   it('has rows for the fleet, ingest, transcode, delivery and GPU', () => {
@@ -79,11 +80,17 @@ describe('Grafana dashboard', () => {
     }
   });
 
-  it('every data-plane query is filtered by the namespace and stream variables', () => {
+  it('every per-stream query is filtered by the namespace and stream variables', () => {
     for (const q of panelQueries()) {
       if (/livestream_(ingest|transcoder)_/.test(q.expr)) {
         assert.match(q.expr, /namespace=~"\$namespace"/, `${q.panel}: ${q.expr}`);
         assert.match(q.expr, /livestream=~"\$stream"/, `${q.panel}: ${q.expr}`);
+      } else if (/livestream_(ready|status_condition|info|accelerator_fallback)\{/.test(q.expr)) {
+        assert.match(
+          q.expr,
+          /job="livestream-operator", namespace=~"\$namespace", name=~"\$stream"/,
+          q.panel,
+        );
       } else {
         assert.match(
           q.expr,
