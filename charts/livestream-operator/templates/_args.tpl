@@ -13,8 +13,9 @@ name and namespace reach it through POD_NAME (--identity) and POD_NAMESPACE.
 - --http-port={{ $op.httpPort }}
 - --workers={{ $op.workers }}
 - --cluster-domain={{ $op.clusterDomain }}
-- --leader-elect={{ $le.enabled }}
 {{- if $le.enabled }}
+{{- /* A boolean flag takes no value (off is the operator's default). */}}
+- --leader-elect
 - --leader-election-id={{ $le.leaseName }}
 - --leader-election-namespace={{ .Release.Namespace }}
 - --lease-duration={{ $le.leaseDuration }}

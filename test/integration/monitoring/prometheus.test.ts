@@ -25,7 +25,7 @@ import { useCluster, type TestCluster } from '../../../localcluster/src/testing.
 import { chartDir, repoRoot } from '../../../tools/chart/generate.js';
 import { find, render } from '../../../tools/chart/helm.js';
 import { startDcgmFixture, type DcgmFixture } from './dcgm-fixture.js';
-import { Proc, freePort, getJson, sleep, until } from './processes.js';
+import { Proc, freePort, getJson, operatorMissing, sleep, until } from '../support/processes.js';
 import { Prometheus, type ScrapeJob } from './prometheus.js';
 
 const run = promisify(execFile);
@@ -36,23 +36,6 @@ const missing = ['ingest/app.ts', 'transcoder/app.ts'].filter((f) => !existsSync
 const skip = missing.length
   ? `the data plane is not on this branch yet (${missing.join(', ')} missing): wired, and runs once it lands`
   : false;
-
-/** Why the operator cannot run here, or undefined when it can (operator/main.ts is the real program). */
-async function operatorMissing(): Promise<string | undefined> {
-  const help = await run(
-    process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'operator/main.ts'), '--help'],
-    {
-      cwd: repoRoot,
-    },
-  ).then(
-    (r) => r.stdout,
-    (err: { stdout?: string }) => err.stdout ?? '',
-  );
-  return /not implemented yet/i.test(help) || !help.includes('--http-port')
-    ? 'livestream-operator is not on this branch yet (operator/main.ts prints a placeholder): its panels are wired and run once it lands'
-    : undefined;
-}
 
 /** Grafana's variables as they are with "All" selected, and $__rate_interval for a 1 s scrape interval. */
 function substitute(expr: string): string {
@@ -322,7 +305,7 @@ describe('dashboard queries against a real Prometheus scraping the real programs
         `--watch-namespaces=${NAMESPACE}`,
         '--http-host=127.0.0.1',
         `--http-port=${httpPort}`,
-        '--leader-elect=true',
+        '--leader-elect',
         `--leader-election-namespace=${NAMESPACE}`,
         '--leader-election-id=livestream-operator',
         '--log-level=warn',

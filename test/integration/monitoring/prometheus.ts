@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { Proc, freePort, until } from './processes.js';
+import { Proc, freePort, until } from '../support/processes.js';
 
 export interface ScrapeTarget {
   address: string;
