@@ -180,7 +180,10 @@ export const rows: RowSpec[] = [
         unit: 'ops',
         targets: [
           {
-            expr: `sum by (controller) (rate(controller_runtime_reconcile_errors_total{${op}}[${ri}]))`,
+            // A controller that never failed has no error series yet: show it at 0, not "No data".
+            expr:
+              `sum by (controller) (rate(controller_runtime_reconcile_errors_total{${op}}[${ri}]))` +
+              ` or 0 * sum by (controller) (rate(controller_runtime_reconcile_total{${op}}[${ri}]))`,
             legendFormat: '{{controller}}',
           },
         ],
