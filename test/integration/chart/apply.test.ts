@@ -24,6 +24,9 @@ import {
   type K8sObject,
 } from '../../../tools/chart/helm.js';
 import { Proc, freePort, operatorMissing, until } from '../support/processes.js';
+import { evaluateHealth } from '../../unit/gitops/lua.js';
+
+const healthDir = path.join(repoRoot, 'gitops/argocd/resource_customizations/livestream-operator.io');
 
 const suffix = randomBytes(3).toString('hex');
 let cluster: TestCluster;
@@ -408,8 +411,9 @@ describe("the operator runs with the chart's command line and nothing but the ch
   // Until the operator lands this only says so; then it proves the flags parse and the rights suffice:
   // the real operator, started with the Deployment's own arguments and a token of the chart's
   // ServiceAccount (watchNamespaces mode, the narrowest), syncs its caches, takes the Lease, and
-  // reconciles a LiveStream into its children, with no request refused.
-  it('caches sync, the Lease is taken, a LiveStream gets its children and status', async (t) => {
+  // reconciles a LiveStream into its children, with no request refused; and the Argo CD health checks
+  // read its statuses as Healthy, Degraded (a missing profile) and Suspended.
+  it('caches sync, the Lease is taken, LiveStreams get their children, status and Argo CD health', async (t) => {
     const missing = await operatorMissing();
     if (missing) {
       t.skip(missing);
@@ -501,6 +505,18 @@ describe("the operator runs with the chart's command line and nothing but the ch
             metadata: { name: 'main' },
             spec: { profileRef: { name: 'small' }, placement: { acceleratorPreference: ['cpu'] } },
           },
+          {
+            apiVersion: 'livestream-operator.io/v1alpha1',
+            kind: 'LiveStream',
+            metadata: { name: 'orphan' },
+            spec: { profileRef: { name: 'no-such-profile' } },
+          },
+          {
+            apiVersion: 'livestream-operator.io/v1alpha1',
+            kind: 'LiveStream',
+            metadata: { name: 'paused' },
+            spec: { profileRef: { name: 'small' }, suspend: true },
+          },
         ]
           .map((o) => YAML.stringify(o))
           .join('---\n'),
@@ -542,6 +558,30 @@ describe("the operator runs with the chart's command line and nothing but the ch
       };
       assert.equal(lease.spec.holderIdentity, `${sa}-test`);
       assert.doesNotMatch(op.output.join('\n'), /forbidden/i, 'no request of the operator was refused');
+
+      // The Argo CD health checks on what the operator really wrote (Lua 5.1, as in test/unit/gitops).
+      const health = async (kind: string, name: string, want: string): Promise<void> => {
+        const script = path.join(
+          healthDir,
+          kind === 'livestream' ? 'LiveStream' : 'TranscodeProfile',
+          'health.lua',
+        );
+        await until(
+          `${kind}/${name} to be ${want} for Argo CD`,
+          async () => {
+            const obj: unknown = JSON.parse(await kubectl(['-n', streams, 'get', kind, name, '-o', 'json']));
+            const result = evaluateHealth(script, obj);
+            if (result.status !== want) throw new Error(`${result.status}: ${result.message}`);
+            return result;
+          },
+          60_000,
+          500,
+        );
+      };
+      await health('livestream', 'main', 'Healthy');
+      await health('livestream', 'orphan', 'Degraded');
+      await health('livestream', 'paused', 'Suspended');
+      await health('transcodeprofile', 'small', 'Healthy');
     } finally {
       await proc.p?.stop();
       await cluster.kubectl(['-n', streams, 'delete', 'livestream', '--all', '--wait=false']);
