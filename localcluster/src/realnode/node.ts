@@ -7,7 +7,8 @@ import path from 'node:path';
 import { ClusterError } from '../errors.js';
 import { renderKubeconfig } from '../kubeconfig.js';
 import { runKubectl } from '../kubectl.js';
-import { issueClientCertificate, nodeIdentity, type Identity } from '../pki.js';
+import { issueClientCertificate, type Identity } from '../pki.js';
+import { clusterOf, issueNodeCredentials } from '../realnode.js';
 import { freePorts } from '../ports.js';
 import {
   logTail,
@@ -17,7 +18,6 @@ import {
   stopProcessSync,
   type ProcessRecord,
 } from '../processes.js';
-import { readState } from '../state.js';
 import { cacheRoot, corednsBinary, kubernetesNodeBinaries } from './binaries.js';
 import { containerdAnswers, importImages, removeAllContainers, taskIds } from './containerd.js';
 import { run, succeeds } from './exec.js';
@@ -161,12 +161,7 @@ subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: ${corednsUse
 export async function startRealNode(options: RealNodeOptions): Promise<RealNode> {
   const progress = options.progress ?? (() => {});
   const name = options.name ?? 'real-node-0';
-  const cluster = await readState(path.dirname(options.kubeconfigPath));
-  if (!cluster)
-    throw new RealNodeError(
-      'LSO_REALNODE_START_FAILED',
-      `${options.kubeconfigPath} was not written by the local cluster launcher (no state.json beside it)`,
-    );
+  const cluster = await clusterOf(options.kubeconfigPath);
   const timings: Record<string, number> = {};
   const t0 = Date.now();
   const mark = (step: string, since: number) => {
@@ -320,7 +315,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     // Identities: the kubelet as system:node:<name> (Node authorizer), kube-proxy as system:kube-proxy
     // (bootstrap role system:node-proxier), CoreDNS with a read-only role of its own.
     const pkiDir = path.join(dataDir, 'pki');
-    await issueKubeconfig(cluster, nodeIdentity(name), pkiDir, `kubelet-${name}`);
+    await issueNodeCredentials(cluster, name, pkiDir);
     await issueKubeconfig(cluster, { commonName: 'system:kube-proxy' }, pkiDir, 'kube-proxy');
     await issueKubeconfig(cluster, { commonName: corednsUser }, pkiDir, corednsUser);
     const rbac = await runKubectl(cluster.binDir, options.kubeconfigPath, ['apply', '-f', '-'], {
