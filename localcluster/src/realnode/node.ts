@@ -2,7 +2,7 @@
 // the kubelet, kube-proxy (iptables mode: ClusterIPs and NodePorts work from this machine and from
 // pods) and CoreDNS for cluster names, with the project's images built by buildah and loaded into
 // containerd. Stopping it undoes every change it made to the machine (host.ts). docs/real-node.md.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ClusterError } from '../errors.js';
 import { renderKubeconfig } from '../kubeconfig.js';
@@ -526,7 +526,14 @@ async function teardown(state: RealNodeState, progress: (line: string) => void):
     await kubectl(['delete', 'clusterrolebinding,clusterrole', corednsUser, '--ignore-not-found']);
   }
 
-  // 5. Files (never while something is still mounted below them).
+  // 5. Files (never while something is still mounted below them). The components' logs go first to
+  // $LIVESTREAM_REALNODE_LOGS when set (CI keeps them as artifacts).
+  const keepLogs = process.env.LIVESTREAM_REALNODE_LOGS;
+  if (keepLogs) {
+    await cp(p.logs, path.join(keepLogs, `${plan.name}-${state.startedAt.replace(/[:.]/g, '-')}`), {
+      recursive: true,
+    }).catch((err: Error) => progress(`could not keep the logs in ${keepLogs}: ${err.message}`));
+  }
   for (const dir of [plan.dirs.state, plan.dirs.data]) {
     if (report.leftovers.some((l) => l.startsWith(`still mounted: ${dir}`))) continue;
     await rm(dir, { recursive: true, force: true });
