@@ -331,19 +331,49 @@ function lastProgress(text: string): Record<string, string> {
 /**
  * ffmpeg as a puller: decodes everything it receives (`-v error`, so every line on stderr is a
  * decode or protocol error) and, when `record` is given, also copies the stream to that FLV file.
+ * With `decode: false` it only copies (a reader that keeps up even on a loaded machine).
  */
 export function ffmpegPull(
   url: string,
-  o: { seconds?: number; record?: string } = {},
+  o: { seconds?: number; record?: string; decode?: boolean } = {},
 ): Proc & { progress(): Record<string, string> } {
   const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-rw_timeout', '8000000'];
   if (o.seconds) args.push('-t', String(o.seconds));
-  args.push('-i', url);
-  args.push('-map', '0', '-f', 'null', '-', '-progress', 'pipe:1');
-  if (o.record) args.push('-map', '0', '-c', 'copy', '-f', 'flv', '-y', o.record);
+  args.push('-i', url, '-progress', 'pipe:1');
+  // Audio and video only: GStreamer's metadata makes ffmpeg's FLV reader add a data ("text") stream.
+  const av = ['-map', '0:v?', '-map', '0:a?'];
+  // Frames keep their own (millisecond) timestamps: a live encoder's jitter must not read as an error.
+  if (o.decode !== false)
+    args.push(...av, '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-f', 'null', '-');
+  if (o.record) args.push(...av, '-c', 'copy', '-f', 'flv', '-y', o.record);
   const proc = new Proc('ffmpeg', args) as Proc & { progress(): Record<string, string> };
   proc.progress = () => lastProgress(proc.stdout);
   return proc;
+}
+
+/** Decodes a recorded file as fast as it can; returns ffmpeg's error lines (none for a clean stream). */
+export async function decodeErrors(file: string): Promise<string[]> {
+  const proc = new Proc('ffmpeg', [
+    '-hide_banner',
+    '-nostats',
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-map',
+    '0:v?',
+    '-map',
+    '0:a?',
+    '-fps_mode',
+    'passthrough',
+    '-enc_time_base',
+    '-1',
+    '-f',
+    'null',
+    '-',
+  ]);
+  await proc.exit(60_000);
+  return proc.stderr.split('\n').filter((l) => l.trim() !== '');
 }
 
 /** Stream descriptions as ffprobe reads them from a URL or file. */
