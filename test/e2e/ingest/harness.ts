@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IngestStatus } from '../../../ingest/status.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -213,7 +214,7 @@ export class Ingest {
     return `rtmp://127.0.0.1:${this.rtmpPort}/live/stream?token=${token}`;
   }
 
-  async status(): Promise<import('../../../ingest/status.js').IngestStatus> {
+  async status(): Promise<IngestStatus> {
     return (await fetch(`${this.admin}/status`)).json() as never;
   }
 
