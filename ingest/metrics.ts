@@ -1,59 +1,122 @@
-// Prometheus metrics of the ingest (standard names: base units, `_total` counters). Hot paths bump
-// pre-labelled counter children; the live figures are read from the stream when scraped.
+// Prometheus metrics of the ingest (standard names: base units, `_total` counters). The per-packet
+// and per-read counters are plain numbers moved into prom-client when scraped (a labelled inc() per
+// packet would cost more than the relay itself); the live figures are read from the stream.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { RejectReason } from './rtmp/conn.js';
 import type { ServerObserver } from './rtmp/server.js';
 import type { EndReason, Stream, Transport } from './rtmp/stream.js';
 
-const transports: Transport[] = ['rtmp', 'rtmps'];
+type Track = 'video' | 'audio';
+
+/** A counter whose hot-path increments are summed locally and handed to prom-client on scrape. */
+function hotCounter<L extends string>(
+  registers: Registry[],
+  name: string,
+  help: string,
+  labelName: L | undefined,
+  labelValues: readonly string[],
+): Record<string, number> {
+  const pending: Record<string, number> = Object.fromEntries(labelValues.map((v) => [v, 0]));
+  new Counter({
+    name,
+    help,
+    labelNames: labelName ? [labelName] : [],
+    registers,
+    collect() {
+      for (const value of labelValues) {
+        const n = pending[value]!;
+        if (n === 0) continue;
+        pending[value] = 0;
+        if (labelName) this.labels(value).inc(n);
+        else this.inc(n);
+      }
+      // Series exist from the start (0), so rate() works from the first scrape.
+      if (labelName) for (const value of labelValues) this.labels(value).inc(0);
+      else this.inc(0);
+    },
+  });
+  return pending;
+}
 
 export class IngestMetrics implements ServerObserver {
   readonly registry = new Registry();
-  private readonly connections: Record<Transport, Counter.Internal>;
-  private readonly open: Record<Transport, Gauge.Internal<'transport'>>;
-  private readonly receivedBytes: Record<Transport, Counter.Internal>;
-  private readonly sentBytes: Record<Transport, Counter.Internal>;
+  private readonly connections: Counter<'transport'>;
+  private readonly open: Gauge<'transport'>;
   private readonly rejects: Counter<'reason'>;
   private readonly ends: Counter<'role' | 'reason'>;
-  private readonly drops: Counter;
   private readonly publishes: Counter;
   private readonly takeovers: Counter;
-  private readonly mediaBytes: Record<'video' | 'audio', Counter.Internal>;
-  private readonly videoFrames: Counter;
-  private readonly keyframes: Counter;
   private readonly secretReloads: Counter<'secret' | 'result'>;
+  private readonly receivedBytes: Record<string, number>;
+  private readonly sentBytes: Record<string, number>;
+  private readonly mediaBytes: Record<string, number>;
+  private readonly videoFrames: Record<string, number>;
+  private readonly keyframes: Record<string, number>;
+  private readonly drops: Record<string, number>;
 
   constructor(stream: () => Stream) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
-    const connections = new Counter({
+    // Event-loop delay sampled every 100 ms (the default 10 ms costs an idle ingest more than its own timers).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
+    const transports = ['rtmp', 'rtmps'] as const;
+    this.connections = new Counter({
       name: 'livestream_ingest_connections_total',
       help: 'TCP connections accepted, by transport (including ones refused later).',
       labelNames: ['transport'],
       registers,
     });
-    const open = new Gauge({
+    this.open = new Gauge({
       name: 'livestream_ingest_open_connections',
       help: 'TCP connections open now, by transport.',
       labelNames: ['transport'],
       registers,
     });
-    const received = new Counter({
-      name: 'livestream_ingest_received_bytes_total',
-      help: 'Bytes read from RTMP(S) connections (handshake and protocol included).',
-      labelNames: ['transport'],
+    for (const t of transports) {
+      this.connections.labels(t).inc(0);
+      this.open.labels(t).set(0);
+    }
+    this.receivedBytes = hotCounter(
       registers,
-    });
-    const sent = new Counter({
-      name: 'livestream_ingest_sent_bytes_total',
-      help: 'Bytes written to RTMP(S) connections (handshake and protocol included).',
-      labelNames: ['transport'],
+      'livestream_ingest_received_bytes_total',
+      'Bytes read from RTMP(S) connections (handshake and protocol included).',
+      'transport',
+      transports,
+    );
+    this.sentBytes = hotCounter(
       registers,
-    });
-    this.connections = byTransport((t) => connections.labels(t));
-    this.open = byTransport((t) => open.labels(t));
-    this.receivedBytes = byTransport((t) => received.labels(t));
-    this.sentBytes = byTransport((t) => sent.labels(t));
+      'livestream_ingest_sent_bytes_total',
+      'Bytes written to RTMP(S) connections (handshake and protocol included).',
+      'transport',
+      transports,
+    );
+    this.mediaBytes = hotCounter(
+      registers,
+      'livestream_ingest_media_bytes_total',
+      'Payload bytes of the audio and video messages relayed, by track.',
+      'track',
+      ['video', 'audio'],
+    );
+    this.videoFrames = hotCounter(
+      registers,
+      'livestream_ingest_video_frames_total',
+      'Video frames relayed.',
+      undefined,
+      [''],
+    );
+    this.keyframes = hotCounter(
+      registers,
+      'livestream_ingest_video_keyframes_total',
+      'Video keyframes relayed.',
+      undefined,
+      [''],
+    );
+    this.drops = hotCounter(
+      registers,
+      'livestream_ingest_subscriber_dropped_frames_total',
+      'Media frames not sent to a subscriber whose queue was full (slow-subscriber policy "drop").',
+      undefined,
+      [''],
+    );
     this.rejects = new Counter({
       name: 'livestream_ingest_connections_rejected_total',
       help: 'Connections turned away before they published or played, by reason.',
@@ -66,11 +129,6 @@ export class IngestMetrics implements ServerObserver {
       labelNames: ['role', 'reason'],
       registers,
     });
-    this.drops = new Counter({
-      name: 'livestream_ingest_subscriber_dropped_frames_total',
-      help: 'Media frames not sent to a subscriber whose queue was full (slow-subscriber policy "drop").',
-      registers,
-    });
     this.publishes = new Counter({
       name: 'livestream_ingest_publishes_total',
       help: 'Publish sessions started.',
@@ -79,23 +137,6 @@ export class IngestMetrics implements ServerObserver {
     this.takeovers = new Counter({
       name: 'livestream_ingest_takeovers_total',
       help: 'Publishes that replaced a silent publisher (takeover policy).',
-      registers,
-    });
-    const media = new Counter({
-      name: 'livestream_ingest_media_bytes_total',
-      help: 'Payload bytes of the audio and video messages relayed, by track.',
-      labelNames: ['track'],
-      registers,
-    });
-    this.mediaBytes = { video: media.labels('video'), audio: media.labels('audio') };
-    this.videoFrames = new Counter({
-      name: 'livestream_ingest_video_frames_total',
-      help: 'Video frames relayed.',
-      registers,
-    });
-    this.keyframes = new Counter({
-      name: 'livestream_ingest_video_keyframes_total',
-      help: 'Video keyframes relayed.',
       registers,
     });
     this.secretReloads = new Counter({
@@ -172,17 +213,17 @@ export class IngestMetrics implements ServerObserver {
 
   // ServerObserver
   opened(transport: Transport): void {
-    this.connections[transport].inc();
-    this.open[transport].inc();
+    this.connections.labels(transport).inc();
+    this.open.labels(transport).inc();
   }
   closed(transport: Transport): void {
-    this.open[transport].dec();
+    this.open.labels(transport).dec();
   }
   received(transport: Transport, bytes: number): void {
-    this.receivedBytes[transport].inc(bytes);
+    this.receivedBytes[transport]! += bytes;
   }
   sent(transport: Transport, bytes: number): void {
-    this.sentBytes[transport].inc(bytes);
+    this.sentBytes[transport]! += bytes;
   }
   rejected(reason: RejectReason): void {
     this.rejects.labels(reason).inc();
@@ -191,7 +232,7 @@ export class IngestMetrics implements ServerObserver {
     this.ends.labels(role, reason).inc();
   }
   dropped(frames: number): void {
-    this.drops.inc(frames);
+    this.drops['']! += frames;
   }
 
   // Stream events
@@ -199,19 +240,15 @@ export class IngestMetrics implements ServerObserver {
     this.publishes.inc();
     if (tookOver) this.takeovers.inc();
   }
-  media(track: 'video' | 'audio', bytes: number, frame: boolean, keyframe: boolean): void {
-    this.mediaBytes[track].inc(bytes);
+  media(track: Track, bytes: number, frame: boolean, keyframe: boolean): void {
+    this.mediaBytes[track]! += bytes;
     if (track === 'video' && frame) {
-      this.videoFrames.inc();
-      if (keyframe) this.keyframes.inc();
+      this.videoFrames['']! += 1;
+      if (keyframe) this.keyframes['']! += 1;
     }
   }
 
   secretReloaded(secret: 'stream_key' | 'play_token' | 'tls_certificate', result: 'changed' | 'error'): void {
     this.secretReloads.labels(secret, result).inc();
   }
-}
-
-function byTransport<T>(make: (transport: Transport) => T): Record<Transport, T> {
-  return Object.fromEntries(transports.map((t) => [t, make(t)])) as Record<Transport, T>;
 }

@@ -95,7 +95,7 @@ export class RtmpServer {
       addresses[transport] = address;
       this.deps.log.info(`${transport} listening`, { address: address.address, port: address.port });
     }
-    this.sweep = setInterval(() => this.tick(), this.options.sweepIntervalMs ?? 250);
+    this.sweep = setInterval(() => this.tick(), this.options.sweepIntervalMs ?? 500);
     this.sweep.unref();
     this.listening = true;
     return addresses;
