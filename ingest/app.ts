@@ -1,6 +1,7 @@
 // Assembles the ingest from its parts (credentials, stream, RTMP server, admin HTTP, metrics) and
 // owns the start and stop order. main.ts adds flags and signals; tests can start it in-process.
 import type { AddressInfo } from 'node:net';
+import { ErrorCodes, LivestreamError } from '../lib/errors.js';
 import { HttpServer, sendJson } from '../lib/http.js';
 import type { Logger } from '../lib/log.js';
 import { SecretFile } from './auth/secret-file.js';
@@ -124,7 +125,13 @@ export async function startIngest(
     .probes(metrics.registry, [readiness])
     .route('GET', '/status', (_req, res) => sendJson(res, 200, buildStatus(stream, readiness(), now())));
 
-  const admin = await http.listen();
+  const admin = await http.listen().catch((err: NodeJS.ErrnoException) => {
+    throw new LivestreamError(
+      ErrorCodes.INGEST_LISTEN_FAILED,
+      `cannot listen for the admin server on ${config.adminBind || '*'}:${config.adminPort}: ${err.code ?? err.message}`,
+      { cause: err },
+    );
+  });
   const rtmp = await server.listen();
   log.info('ingest ready', {
     streamKeyLoaded: streamKey.value !== undefined,

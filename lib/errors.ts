@@ -25,6 +25,8 @@ export class ConfigError extends LivestreamError {
  */
 export const errorCatalog = {
   LSO_CONFIG_INVALID: 'A flag, environment variable or configuration file has a value that is not allowed.',
+  LSO_INGEST_LISTEN_FAILED: 'The ingest could not listen on one of its ports (RTMP, RTMPS or admin).',
+  LSO_INGEST_TLS_INVALID: 'The ingest could not use the RTMPS certificate or private key it was given.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

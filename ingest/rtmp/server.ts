@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
+import { ErrorCodes, LivestreamError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { Conn, type ConnLimits, type ConnObserver, type Credentials } from './conn.js';
 import type { Stream, Transport } from './stream.js';
@@ -62,10 +63,18 @@ export class RtmpServer {
       this.servers.push({ transport: 'rtmp', server, port: options.rtmpPort });
     }
     if (options.tls) {
-      this.tlsServer = tls.createServer(
-        { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: options.handshakeTimeoutMs },
-        (socket) => this.onSocket(socket, 'rtmps'),
-      );
+      try {
+        this.tlsServer = tls.createServer(
+          { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: options.handshakeTimeoutMs },
+          (socket) => this.onSocket(socket, 'rtmps'),
+        );
+      } catch (err) {
+        throw new LivestreamError(
+          ErrorCodes.INGEST_TLS_INVALID,
+          `the RTMPS certificate or key cannot be used: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
       // Count and limit raw TCP connections before the TLS handshake, like plain RTMP.
       this.tlsServer.on('connection', (socket: net.Socket) => this.admit(socket, 'rtmps'));
       this.tlsServer.on('tlsClientError', (err) => deps.log.debug('TLS handshake failed', { err }));
@@ -85,9 +94,17 @@ export class RtmpServer {
     const addresses: ListenAddresses = {};
     for (const { transport, server, port } of this.servers) {
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        const fail = (err: NodeJS.ErrnoException) =>
+          reject(
+            new LivestreamError(
+              ErrorCodes.INGEST_LISTEN_FAILED,
+              `cannot listen for ${transport} on ${this.options.bind || '*'}:${port}: ${err.code ?? err.message}`,
+              { cause: err },
+            ),
+          );
+        server.once('error', fail);
         server.listen(port, this.options.bind || undefined, () => {
-          server.off('error', reject);
+          server.off('error', fail);
           resolve();
         });
       });
@@ -103,7 +120,15 @@ export class RtmpServer {
 
   /** Swaps the RTMPS certificate (cert-manager renewals) without dropping connections. */
   setTls(files: TlsFiles): void {
-    this.tlsServer?.setSecureContext({ cert: files.cert, key: files.key });
+    try {
+      this.tlsServer?.setSecureContext({ cert: files.cert, key: files.key });
+    } catch (err) {
+      throw new LivestreamError(
+        ErrorCodes.INGEST_TLS_INVALID,
+        `the new RTMPS certificate or key cannot be used: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
 
   /** Ends the publisher whose key was replaced (a leaked key must stop working at once). */
