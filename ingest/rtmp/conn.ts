@@ -115,6 +115,10 @@ export class Conn implements Publisher, Subscriber {
       output: (buffer) => this.write(buffer),
       command: (command) => this.onCommand(command),
       media: (message) => deps.stream.media(this, message),
+      // OBS and ffmpeg send deleteStream when they stop; end at once rather than at the socket close.
+      streamDeleted: () => {
+        if (this.role !== 'pending') this.end('closed_by_peer');
+      },
     });
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => this.onData(data));

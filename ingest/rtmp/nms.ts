@@ -54,6 +54,7 @@ export interface NmsRtmp {
   onConnect(message: NmsInvokeMessage): void;
   onPublish(message: NmsInvokeMessage): void;
   onPlay(message: NmsInvokeMessage): void;
+  onDeleteStream(message: NmsInvokeMessage): void;
   packetParse(): void;
   packetAlloc(): void;
   controlHandler(): void;

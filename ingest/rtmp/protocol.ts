@@ -28,6 +28,8 @@ export interface ProtocolHandlers {
   command(command: RtmpCommand): void;
   /** Media from this connection, delivered only after a publish was accepted. */
   media(message: MediaMessage): void;
+  /** The client deleted its stream (an encoder that stops publishing, a player that stops playing). */
+  streamDeleted(): void;
 }
 
 export interface ProtocolLimits {
@@ -197,6 +199,10 @@ class HardenedEngine extends NmsRtmpEngine {
       this.parserPacket.header.stream_id,
       this.connected ? this.streamApp : undefined,
     );
+  }
+
+  override onDeleteStream(): void {
+    this.owner.handlers.streamDeleted();
   }
 
   override packetParse(): void {

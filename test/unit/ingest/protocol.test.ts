@@ -12,7 +12,9 @@ function harness(answer: (p: RtmpProtocol, c: RtmpCommand) => void = (p) => p.ac
   const out: Buffer[] = [];
   const commands: RtmpCommand[] = [];
   const media: MediaMessage[] = [];
+  const deleted: number[] = [];
   const protocol: RtmpProtocol = new RtmpProtocol({
+    streamDeleted: () => deleted.push(1),
     output: (b) => out.push(b),
     command: (c) => {
       commands.push(c);
@@ -20,7 +22,7 @@ function harness(answer: (p: RtmpProtocol, c: RtmpCommand) => void = (p) => p.ac
     },
     media: (m) => media.push({ ...m, payload: Buffer.from(m.payload) }),
   });
-  return { protocol, out, commands, media, text: () => Buffer.concat(out).toString('latin1') };
+  return { protocol, out, commands, media, deleted, text: () => Buffer.concat(out).toString('latin1') };
 }
 
 const start = (app = 'live') => Buffer.concat([f.handshake(), f.setChunkSize(), f.connect(app)]);
@@ -122,6 +124,14 @@ describe('RTMP protocol guards', () => {
     } catch (err) {
       assert.ok(err instanceof ProtocolError);
     }
+  });
+
+  test('deleteStream is reported (the encoder stopped publishing)', () => {
+    const h = harness();
+    h.protocol.feed(
+      Buffer.concat([start(), f.publish('a'), f.command('deleteStream', 5, { cmdObj: null, streamId: 1 })]),
+    );
+    assert.equal(h.deleted.length, 1);
   });
 
   test('the publisher gets an acknowledgement after each window it announced', () => {
