@@ -393,7 +393,10 @@ export async function run(
     publishers.push(
       await withRetries(async () => {
         const p = new Publisher(media, url, name);
-        await p.start();
+        await p.start().catch((err: unknown) => {
+          p.stop();
+          throw err;
+        });
         return p;
       }),
     );
@@ -409,7 +412,10 @@ export async function run(
       subscribers.push(
         await withRetries(async () => {
           const s = new Subscriber(publishers[i]!, url, name);
-          await s.start();
+          await s.start().catch((err: unknown) => {
+            s.stop();
+            throw err;
+          });
           return s;
         }),
       );
