@@ -41,12 +41,30 @@ nmsLogger.level = 'error';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const handedOut = new Set<number>();
+/** A port free right now and not handed out before in this run (many servers start at once). */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+/** Every server process this run started; killed when the run ends, however it ends. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+function track(child: ChildProcess): ChildProcess {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
 }
 
 export interface Tag {
@@ -219,10 +237,12 @@ export interface Server {
 const KEY = 'bench-stream-key-0123456789';
 const TOKEN = 'bench-play-token-0123456789';
 
-function waitForPort(port: number, timeoutMs = 60_000): Promise<void> {
+function waitForPort(port: number, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
+      if (child.exitCode !== null)
+        return reject(new Error(`the server for port ${port} exited (${child.exitCode})`));
       const s = net.connect(port, '127.0.0.1');
       s.once('connect', () => {
         s.destroy();
@@ -255,30 +275,36 @@ export async function startIngests(count: number): Promise<Server> {
   const children: { child: ChildProcess; port: number }[] = [];
   for (let i = 0; i < count; i++) {
     const [port, admin] = [await freePort(), await freePort()];
-    const child = spawn(
-      process.execPath,
-      [
-        join(repoRoot, 'dist/ingest/main.js'),
-        '--stream-key-file',
-        join(dir, 'key'),
-        '--play-token-file',
-        join(dir, 'token'),
-        '--bind',
-        '127.0.0.1',
-        '--admin-bind',
-        '127.0.0.1',
-        '--rtmp-port',
-        String(port),
-        '--admin-port',
-        String(admin),
-        '--log-level',
-        'warn',
-      ],
-      { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
+    const child = track(
+      spawn(
+        process.execPath,
+        [
+          join(repoRoot, 'dist/ingest/main.js'),
+          '--stream-key-file',
+          join(dir, 'key'),
+          '--play-token-file',
+          join(dir, 'token'),
+          '--bind',
+          '127.0.0.1',
+          '--admin-bind',
+          '127.0.0.1',
+          '--rtmp-port',
+          String(port),
+          '--admin-port',
+          String(admin),
+          '--log-level',
+          'warn',
+          // Dozens of processes and clients start at once on a shared 2-core machine: the 5 s default
+          // is for real encoders, not for a client queued behind 30 process start-ups.
+          '--handshake-timeout',
+          '30s',
+        ],
+        { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
+      ),
     );
     children.push({ child, port });
   }
-  await Promise.all(children.map((c) => waitForPort(c.port)));
+  await Promise.all(children.map((c) => waitForPort(c.port, c.child)));
   await sleep(1000 + 100 * count); // let start-up (module loading, JIT) finish before measuring
   return {
     name: 'livestream-ingest',
@@ -308,13 +334,15 @@ export async function startBareNms(processes = 1): Promise<Server> {
       `const NMS = require(${JSON.stringify(join(repoRoot, 'node_modules/node-media-server'))});
 new NMS({ bind: '127.0.0.1', rtmp: { port: ${port} } }).run();`,
     );
-    const child = spawn(process.execPath, [join(cwd, 'bare.cjs')], {
-      cwd,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = track(
+      spawn(process.execPath, [join(cwd, 'bare.cjs')], {
+        cwd,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    );
     children.push({ child, port });
   }
-  await Promise.all(children.map((c) => waitForPort(c.port)));
+  await Promise.all(children.map((c) => waitForPort(c.port, c.child)));
   await sleep(1000 + 100 * processes);
   const portOf = (i: number) => children[processes === 1 ? 0 : i]!.port;
   return {
@@ -388,6 +416,12 @@ export async function run(
 ): Promise<RunResult> {
   const publishers: Publisher[] = [];
   const subscribers: Subscriber[] = [];
+  // Each publisher sends from the moment it is accepted (a silent one would be closed by the
+  // ingest's idle timeout while the others are still connecting).
+  const pump = setInterval(() => {
+    const now = performance.now();
+    for (const p of publishers) p.pump(now);
+  }, 5);
   for (let i = 0; i < streams; i++) {
     const { url, name } = server.publishUrl(i);
     publishers.push(
@@ -401,10 +435,6 @@ export async function run(
       }),
     );
   }
-  const pump = setInterval(() => {
-    const now = performance.now();
-    for (const p of publishers) p.pump(now);
-  }, 5);
   await sleep(1500); // a GOP is cached before the subscribers join
   for (let i = 0; i < streams; i++) {
     for (let j = 0; j < subscribersPerStream; j++) {

@@ -1,7 +1,7 @@
 // Benchmark: what relaying costs per stream, and how fast, for livestream-ingest against bare
 // node-media-server 4.4.3 in the same run (the ratio is the cost of the hardening).
 //
-//   node --import tsx bench/ingest-relay.ts [--seconds 20] [--subscribers 1,4] [--publishers 1,8,32]
+//   node --import tsx bench/ingest-relay.ts [--seconds 20] [--subscribers 1,4] [--publishers 1,4,16]
 //
 // "relay": one 720p30 3 Mb/s stream with 1 and 4 subscribers: server CPU (cores), peak RSS, and the
 // send-to-arrival latency of every video message at the subscribers.
@@ -25,7 +25,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
     subscribers: { type: 'string', default: '1,4' },
-    publishers: { type: 'string', default: '1,8,32' },
+    publishers: { type: 'string', default: '1,4,16' },
     json: { type: 'boolean', default: false },
   },
 });

@@ -1,6 +1,7 @@
 // A real encoder (ffmpeg) publishes with the stream key, a real puller with the play token receives
 // H.264/AAC, and the status and metrics agree with what was sent on the wire.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   countingRelay,
@@ -8,6 +9,8 @@ import {
   ffmpegPull,
   ffprobeStreams,
   Ingest,
+  Proc,
+  selfSignedCert,
   STREAM_KEY,
   PLAY_TOKEN,
   stopAll,
@@ -145,6 +148,30 @@ describe('publish and pull', () => {
     assert.equal((await encoder.exit(15_000)).code, 0, encoder.stderr);
     const metrics = await ingest.metrics();
     assert.ok(metrics.get('livestream_ingest_received_bytes_total', { transport: 'rtmps' }) > 100_000);
+  });
+
+  test('a renewed certificate (cert-manager rotating the Secret) is served without a restart', async () => {
+    const served = async () => {
+      // stdin is /dev/null: s_client prints the served certificate, reads EOF and disconnects.
+      const client = new Proc('openssl', ['s_client', '-connect', `127.0.0.1:${ingest.rtmpsPort}`]);
+      await client.exit(10_000).catch(() => client.stop());
+      return /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(client.stdout)?.[0];
+    };
+    const before = await served();
+    assert.ok(before);
+    await selfSignedCert(ingest.dir); // overwrites tls.crt and tls.key in place
+    const renewed = readFileSync(ingest.tlsFiles!.cert, 'utf8').trim();
+    await waitFor('the reload', async () =>
+      (await ingest.metrics()).get('livestream_ingest_secret_reloads_total', {
+        secret: 'tls_certificate',
+        result: 'changed',
+      }) === 1
+        ? true
+        : undefined,
+    );
+    const after = await served();
+    assert.notEqual(after, before);
+    assert.equal(after, renewed);
   });
 
   test('the key and token never reach the logs', () => {
