@@ -2,7 +2,7 @@
 // publishers (node-media-server's own RTMP client), subscribers that time every video message
 // from send to arrival, the two servers under test (livestream-ingest and bare node-media-server
 // 4.4.3) as separate processes, and CPU/RSS sampling from /proc.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -403,17 +403,29 @@ export interface RunResult {
   deliveredRatio: number;
 }
 
+/** What the orchestrator tells a client process (bench/ingest-client.ts) over IPC. */
+export type ToClient =
+  | { type: 'start'; streams: { publish: Endpoint; play: Endpoint }[]; subscribersPerStream: number }
+  | { type: 'measure' }
+  | { type: 'stop' };
+export type FromClient =
+  | { type: 'ready' }
+  | { type: 'result'; latenciesMs: number[]; bytes: number; seconds: number }
+  | { type: 'error'; message: string };
+export interface Endpoint {
+  url: string;
+  name: string;
+}
+
 /**
- * Runs `streams` publishers with `subscribersPerStream` subscribers each against a server for
- * `seconds` after a warm-up, and measures the server's CPU and memory and the relay latency.
+ * The client side of one run, inside a client process: `streams` publishers replaying the clip,
+ * `subscribersPerStream` subscribers each, retried starts; resolves once everything is flowing.
  */
-export async function run(
-  server: Server,
-  media: { tags: Tag[]; durationMs: number; bitsPerSecond: number },
-  streams: number,
+export async function startClients(
+  media: { tags: Tag[]; durationMs: number },
+  streams: { publish: Endpoint; play: Endpoint }[],
   subscribersPerStream: number,
-  seconds: number,
-): Promise<RunResult> {
+): Promise<{ publishers: Publisher[]; subscribers: Subscriber[]; stop(): void }> {
   const publishers: Publisher[] = [];
   const subscribers: Subscriber[] = [];
   // Each publisher sends from the moment it is accepted (a silent one would be closed by the
@@ -422,11 +434,10 @@ export async function run(
     const now = performance.now();
     for (const p of publishers) p.pump(now);
   }, 5);
-  for (let i = 0; i < streams; i++) {
-    const { url, name } = server.publishUrl(i);
+  for (const { publish } of streams) {
     publishers.push(
       await withRetries(async () => {
-        const p = new Publisher(media, url, name);
+        const p = new Publisher(media, publish.url, publish.name);
         await p.start().catch((err: unknown) => {
           p.stop();
           throw err;
@@ -436,12 +447,11 @@ export async function run(
     );
   }
   await sleep(1500); // a GOP is cached before the subscribers join
-  for (let i = 0; i < streams; i++) {
+  for (const [i, { play }] of streams.entries()) {
     for (let j = 0; j < subscribersPerStream; j++) {
-      const { url, name } = server.playUrl(i);
       subscribers.push(
         await withRetries(async () => {
-          const s = new Subscriber(publishers[i]!, url, name);
+          const s = new Subscriber(publishers[i]!, play.url, play.name);
           await s.start().catch((err: unknown) => {
             s.stop();
             throw err;
@@ -451,36 +461,97 @@ export async function run(
       );
     }
   }
-  await sleep(3000);
-  const before = sample(server.pids());
-  const bytesBefore = subscribers.reduce((sum, s) => sum + s.receivedBytes, 0);
-  for (const s of subscribers) s.recording = true;
-  const startedAt = performance.now();
-  let peakRss = before.rssBytes;
-  while (performance.now() - startedAt < seconds * 1000) {
-    await sleep(1000);
-    peakRss = Math.max(peakRss, sample(server.pids()).rssBytes);
-  }
-  const after = sample(server.pids());
-  const elapsed = (performance.now() - startedAt) / 1000;
-  const bytes = subscribers.reduce((sum, s) => sum + s.receivedBytes, 0) - bytesBefore;
-  clearInterval(pump);
-  for (const s of subscribers) s.stop();
-  for (const p of publishers) p.stop();
-  const latencies = subscribers.flatMap((s) => s.latenciesMs);
-  const expectedBytes = (media.bitsPerSecond / 8) * elapsed * subscribers.length;
   return {
-    server: server.name,
-    streams,
-    subscribersPerStream,
-    processes: server.pids().length,
-    cpuCores: (after.cpuSeconds - before.cpuSeconds) / elapsed,
-    rssMiB: peakRss / 2 ** 20,
-    latencyP50Ms: percentile(latencies, 50),
-    latencyP99Ms: percentile(latencies, 99),
-    latencyMaxMs: percentile(latencies, 100),
-    deliveredRatio: expectedBytes > 0 ? bytes / expectedBytes : 0,
+    publishers,
+    subscribers,
+    stop() {
+      clearInterval(pump);
+      for (const s of subscribers) s.stop();
+      for (const p of publishers) p.stop();
+    },
   };
+}
+
+/**
+ * Runs `streams` publishers with `subscribersPerStream` subscribers each against a server, measures
+ * the server's CPU and memory over `seconds` after a warm-up, and the send-to-arrival latency of
+ * every video message. The clients run in up to `clientProcesses` processes of their own (each
+ * with whole streams: a publisher and its subscribers), so one busy client process does not
+ * become what is measured.
+ */
+export async function run(
+  server: Server,
+  media: { tags: Tag[]; durationMs: number; bitsPerSecond: number },
+  streams: number,
+  subscribersPerStream: number,
+  seconds: number,
+  clientProcesses = Math.min(streams, 4),
+): Promise<RunResult> {
+  const assignments: { publish: Endpoint; play: Endpoint }[][] = Array.from(
+    { length: clientProcesses },
+    () => [],
+  );
+  for (let i = 0; i < streams; i++) {
+    assignments[i % clientProcesses]!.push({ publish: server.publishUrl(i), play: server.playUrl(i) });
+  }
+  const clients = assignments.map(() =>
+    track(
+      fork(join(repoRoot, 'bench/ingest-client.ts'), [], {
+        execArgv: ['--import', import.meta.resolve('tsx')],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    ),
+  );
+  const next = (child: ChildProcess, type: FromClient['type']) =>
+    new Promise<FromClient>((resolve, reject) => {
+      const onMessage = (message: FromClient) => {
+        if (message.type === 'error') reject(new Error(`client: ${message.message}`));
+        else if (message.type === type) resolve(message);
+        else return;
+        child.off('message', onMessage);
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`client exited (${code})`)));
+    });
+  try {
+    const ready = clients.map((c) => next(c, 'ready'));
+    clients.forEach((c, i) =>
+      c.send({ type: 'start', streams: assignments[i]!, subscribersPerStream } satisfies ToClient),
+    );
+    await Promise.all(ready);
+    await sleep(3000);
+    const before = sample(server.pids());
+    for (const c of clients) c.send({ type: 'measure' } satisfies ToClient);
+    const startedAt = performance.now();
+    let peakRss = before.rssBytes;
+    while (performance.now() - startedAt < seconds * 1000) {
+      await sleep(1000);
+      peakRss = Math.max(peakRss, sample(server.pids()).rssBytes);
+    }
+    const after = sample(server.pids());
+    const elapsed = (performance.now() - startedAt) / 1000;
+    const results = clients.map((c) => next(c, 'result'));
+    for (const c of clients) c.send({ type: 'stop' } satisfies ToClient);
+    const done = (await Promise.all(results)) as Extract<FromClient, { type: 'result' }>[];
+    const latencies = done.flatMap((r) => r.latenciesMs);
+    const bytes = done.reduce((sum, r) => sum + r.bytes, 0);
+    const clientSeconds = Math.max(...done.map((r) => r.seconds));
+    const expectedBytes = (media.bitsPerSecond / 8) * clientSeconds * streams * subscribersPerStream;
+    return {
+      server: server.name,
+      streams,
+      subscribersPerStream,
+      processes: server.pids().length,
+      cpuCores: (after.cpuSeconds - before.cpuSeconds) / elapsed,
+      rssMiB: peakRss / 2 ** 20,
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      latencyMaxMs: percentile(latencies, 100),
+      deliveredRatio: expectedBytes > 0 ? bytes / expectedBytes : 0,
+    };
+  } finally {
+    for (const c of clients) if (c.exitCode === null) c.kill('SIGKILL');
+  }
 }
 
 /** Compiles the programs (the benchmark runs dist/ingest/main.js, as the container does). */

@@ -1,7 +1,7 @@
 // Benchmark: what relaying costs per stream, and how fast, for livestream-ingest against bare
 // node-media-server 4.4.3 in the same run (the ratio is the cost of the hardening).
 //
-//   node --import tsx bench/ingest-relay.ts [--seconds 20] [--subscribers 1,4] [--publishers 1,4,16]
+//   node --import tsx bench/ingest-relay.ts [--seconds 20] [--subscribers 1,4] [--publishers 1,4,16] [--repeat 1]
 //
 // "relay": one 720p30 3 Mb/s stream with 1 and 4 subscribers: server CPU (cores), peak RSS, and the
 // send-to-arrival latency of every video message at the subscribers.
@@ -26,17 +26,20 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     subscribers: { type: 'string', default: '1,4' },
     publishers: { type: 'string', default: '1,4,16' },
+    repeat: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
 const subscriberCounts = values.subscribers!.split(',').map(Number).filter(Boolean);
 const publisherCounts = values.publishers!.split(',').map(Number).filter(Boolean);
+const repeat = Math.max(1, Number(values.repeat));
 
 build();
 const media = clip();
 const results: RunResult[] = [];
-console.error(`machine: ${machine()}`);
+const machineAtStart = machine();
+console.error(`machine: ${machineAtStart}`);
 console.error(
   `clip: ${(media.bitsPerSecond / 1e6).toFixed(2)} Mb/s, ${media.tags.length} messages per ${media.durationMs / 1000} s loop`,
 );
@@ -60,13 +63,36 @@ async function group(streams: number, subscribers: number, starts: (() => Promis
   for (const start of order) await measure(start, streams, subscribers);
 }
 
-for (const subscribers of subscriberCounts)
-  await group(1, subscribers, [() => startIngests(1), () => startBareNms(1)]);
-for (const streams of publisherCounts) {
-  const candidates = [() => startIngests(streams), () => startBareNms(1)];
-  if (streams > 1) candidates.push(() => startBareNms(streams));
-  await group(streams, 1, candidates);
+for (let round = 0; round < repeat; round++) {
+  for (const subscribers of subscriberCounts)
+    await group(1, subscribers, [() => startIngests(1), () => startBareNms(1)]);
+  for (const streams of publisherCounts) {
+    const candidates = [() => startIngests(streams), () => startBareNms(1)];
+    if (streams > 1) candidates.push(() => startBareNms(streams));
+    await group(streams, 1, candidates);
+  }
 }
+
+/** The median of each figure over the repeated runs of one configuration. */
+function medians(all: RunResult[]): RunResult[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of all) {
+    const key = `${r.server}/${r.streams}/${r.subscribersPerStream}/${r.processes}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  return [...groups.values()].map((rs) => ({
+    ...rs[0]!,
+    cpuCores: median(rs.map((r) => r.cpuCores)),
+    rssMiB: median(rs.map((r) => r.rssMiB)),
+    latencyP50Ms: median(rs.map((r) => r.latencyP50Ms)),
+    latencyP99Ms: median(rs.map((r) => r.latencyP99Ms)),
+    latencyMaxMs: median(rs.map((r) => r.latencyMaxMs)),
+    deliveredRatio: median(rs.map((r) => r.deliveredRatio)),
+  }));
+}
+const all = results.splice(0, results.length);
+results.push(...medians(all));
 
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const rows = [
@@ -98,8 +124,8 @@ for (const ingest of results.filter((r) => r.server === 'livestream-ingest')) {
   );
 }
 console.log(
-  `date: ${new Date().toISOString()}\nmachine: ${machine()}\ncommand: node --import tsx bench/ingest-relay.ts --seconds ${seconds} --subscribers ${values.subscribers} --publishers ${values.publishers}\n`,
+  `date: ${new Date().toISOString()}\nmachine: ${machineAtStart}; at the end ${machine().replace(/.*load average at start /, 'load average ')}\ncommand: node --import tsx bench/ingest-relay.ts --seconds ${seconds} --subscribers ${values.subscribers} --publishers ${values.publishers} --repeat ${repeat}\n${repeat > 1 ? `figures: the median of ${repeat} runs of each configuration\n` : ''}`,
 );
 console.log(rows.join('\n'));
-if (values.json) console.log(JSON.stringify(results, null, 2));
+if (values.json) console.log(JSON.stringify(all, null, 2));
 process.exit(0);
