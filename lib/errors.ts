@@ -25,6 +25,14 @@ export class ConfigError extends LivestreamError {
  */
 export const errorCatalog = {
   LSO_CONFIG_INVALID: 'A flag, environment variable or configuration file has a value that is not allowed.',
+  LSO_CLUSTER_POOLS_INVALID: "The local cluster's node pool file is not valid.",
+  LSO_CLUSTER_BINARIES_MISSING:
+    "The local control plane's binaries are missing and cannot be built (no Go toolchain, or KUBEBUILDER_ASSETS is incomplete).",
+  LSO_CLUSTER_BUILD_FAILED: "Building the local control plane's binaries from the Go modules failed.",
+  LSO_CLUSTER_PORT_BUSY: 'A port the local cluster was asked to use is already taken.',
+  LSO_CLUSTER_START_FAILED: 'A local cluster component exited or did not become ready in time.',
+  LSO_CLUSTER_BROKEN: 'The local cluster recorded in .cluster/ is partly running or not answering.',
+  LSO_CLUSTER_BUSY: 'Another process is starting or stopping the local cluster right now.',
   LSO_INGEST_LISTEN_FAILED: 'The ingest could not listen on one of its ports (RTMP, RTMPS or admin).',
   LSO_INGEST_TLS_INVALID: 'The ingest could not use the RTMPS certificate or private key it was given.',
 } as const;

@@ -1,0 +1,468 @@
+// Starts and stops one local control plane: etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler and kwok on free 127.0.0.1 ports, with fresh certificates and a temporary data dir;
+// then the pool's Nodes, until every one is Ready. Every wait has a deadline. A failure or an abort
+// (Ctrl-C) mid-start stops what had started, in reverse order, and removes the data dir.
+import https from 'node:https';
+import http from 'node:http';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type * as ClientNode from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig, V1Node } from '@kubernetes/client-node';
+import { resolveBinDir } from './binaries.js';
+import {
+  componentArgs,
+  componentLogFile,
+  defaultClientLimits,
+  kubernetesServiceIP,
+  startOrder,
+  type ClientLimits,
+  type ComponentName,
+  type ComponentPlan,
+} from './components.js';
+import { ClusterError } from './errors.js';
+import { renderKubeconfig } from './kubeconfig.js';
+import { kwokStagesFile } from './paths.js';
+import { createPki, type CertPair } from './pki.js';
+import { loadPools, renderNodes } from './pools.js';
+import { ensurePortFree, freePorts } from './ports.js';
+import {
+  logTail,
+  ownStartTime,
+  pidAlive,
+  processState,
+  startProcess,
+  stopProcess,
+  stopProcessSync,
+  type StopOutcome,
+} from './processes.js';
+import { readState, writeState, type ClusterState } from './state.js';
+
+export const dataDirPrefix = 'livestream-cluster-';
+
+export interface StartOptions {
+  /** Pool file name (in localcluster/pools) or path; default $LIVESTREAM_POOLS or "default". */
+  pools?: string;
+  /** kube-controller-manager and kube-scheduler client rate limits (kwok's client is not rate-limited). */
+  clientLimits?: ClientLimits;
+  /** A fixed API server port instead of a free one. */
+  apiserverPort?: number;
+  /** Where the API server listens and what it advertises (default 127.0.0.1); see docs/localcluster.md for a real node. */
+  bindAddress?: string;
+  advertiseAddress?: string;
+  /** More IPs the serving certificate must cover (for example an address a real node uses). */
+  extraServerIPs?: string[];
+  /** Where to write the admin kubeconfig (default: <data dir>/kubeconfig). */
+  kubeconfigPath?: string;
+  /** True for `cluster:up`: the cluster outlives the process that started it. */
+  detached?: boolean;
+  /** Deadline for the whole start, from launch to all nodes Ready. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Progress lines ("etcd ready after 0.8 s"). */
+  progress?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface StopReport {
+  processes: { name: string; pid: number; outcome: StopOutcome }[];
+  removed: string;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+// @kubernetes/client-node takes seconds to import on a loaded machine: load it only when a start
+// needs it (and meanwhile start etcd), so cluster:down and cluster:status stay quick.
+let clientNode: Promise<typeof ClientNode> | undefined;
+const loadClientNode = () => (clientNode ??= import('@kubernetes/client-node'));
+
+/** A client configuration for the cluster as the admin user. */
+export async function adminKubeConfig(kubeconfigPath: string): Promise<KubeConfig> {
+  const kc = new (await loadClientNode()).KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  return kc;
+}
+
+/** GET a path of the API server with the admin credentials; resolves with status and body. */
+export async function apiGet(
+  server: string,
+  tls: { ca: string; cert: string; key: string },
+  pathname: string,
+  timeoutMs = 3_000,
+): Promise<{ status: number; body: string }> {
+  const url = new URL(pathname, server);
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ...tls, timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
+function httpGet(url: string, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
+/** The admin user's TLS material, read from a cluster's data dir. */
+async function adminTls(dataDir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const read = (name: string) => readFile(path.join(dataDir, 'pki', name), 'utf8');
+  return { ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') };
+}
+
+/** A cluster this process started (or reattached to from its state file). */
+export class RunningCluster {
+  private stopping: Promise<StopReport> | undefined;
+  private exitHook: (() => void) | undefined;
+
+  constructor(readonly state: ClusterState) {}
+
+  get kubeconfigPath(): string {
+    return this.state.kubeconfigPath;
+  }
+  get binDir(): string {
+    return this.state.binDir;
+  }
+
+  /** Stops every process in reverse start order (waiting for each) and removes the data dir. Idempotent. */
+  stop(): Promise<StopReport> {
+    this.stopping ??= stopRecorded(this.state);
+    this.removeExitHook();
+    return this.stopping;
+  }
+
+  /**
+   * For clusters owned by a test run: stop them even when the process ends without calling stop()
+   * (process.exit, an uncaught error) or is interrupted (SIGINT, SIGTERM, SIGHUP).
+   */
+  stopWhenProcessEnds(): void {
+    if (this.exitHook) return;
+    const onExit = () => {
+      if (this.stopping) return;
+      for (const p of [...this.state.processes].reverse()) stopProcessSync(p);
+      void rm(this.state.dataDir, { recursive: true, force: true }); // best effort: the loop is ending
+    };
+    const onSignal = (sig: NodeJS.Signals) => {
+      void this.stop().finally(() => {
+        process.off('exit', onExit);
+        for (const s of signals) process.off(s, onSignal);
+        process.kill(process.pid, sig);
+      });
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    process.on('exit', onExit);
+    for (const s of signals) process.on(s, onSignal);
+    this.exitHook = () => {
+      process.off('exit', onExit);
+      for (const s of signals) process.off(s, onSignal);
+    };
+  }
+
+  private removeExitHook(): void {
+    this.exitHook?.();
+    this.exitHook = undefined;
+  }
+}
+
+/** Stops the processes a state records (never a reused pid) and removes the data dir. */
+export async function stopRecorded(state: ClusterState): Promise<StopReport> {
+  const report: StopReport = { processes: [], removed: state.dataDir };
+  for (const p of [...state.processes].reverse()) {
+    report.processes.push({ name: p.name, pid: p.pid, outcome: await stopProcess(p) });
+  }
+  await rm(state.dataDir, { recursive: true, force: true });
+  return report;
+}
+
+/** Reasons a recorded cluster is not healthy (empty when it is): processes and /readyz. */
+export async function healthProblems(state: ClusterState): Promise<string[]> {
+  const problems: string[] = [];
+  for (const p of state.processes) {
+    const s = processState(p);
+    if (s !== 'running')
+      problems.push(`${p.name} (pid ${p.pid}) is ${s === 'gone' ? 'not running' : 'gone (pid reused)'}`);
+  }
+  if (state.processes.length < startOrder.length) problems.push('the cluster never finished starting');
+  if (problems.length > 0) return problems;
+  try {
+    const res = await apiGet(state.server, await adminTls(state.dataDir), '/readyz', 5_000);
+    if (res.status !== 200)
+      problems.push(`kube-apiserver /readyz answered ${res.status}: ${res.body.trim().slice(-300)}`);
+  } catch (err) {
+    problems.push(`kube-apiserver at ${state.server} does not answer: ${(err as Error).message}`);
+  }
+  return problems;
+}
+
+/**
+ * Clusters left by test runs whose process died without stopping them (SIGKILL, a crash): stop their
+ * processes (verified by start time and command) and remove their data dirs. Detached clusters
+ * (`cluster:up`) are left alone while any of their processes runs.
+ */
+export async function reapOrphans(tmp = os.tmpdir()): Promise<string[]> {
+  const notes: string[] = [];
+  let entries: string[];
+  try {
+    entries = (await readdir(tmp)).filter((e) => e.startsWith(dataDirPrefix));
+  } catch {
+    return notes;
+  }
+  for (const entry of entries) {
+    const dir = path.join(tmp, entry);
+    const state = await readState(dir).catch(() => undefined);
+    if (!state) continue;
+    const ownerGone = !pidAlive(state.owner.pid);
+    const anyRunning = state.processes.some((p) => processState(p) === 'running');
+    if (state.owner.detached ? anyRunning : !ownerGone) continue;
+    await stopRecorded(state);
+    notes.push(`removed a cluster left behind by pid ${state.owner.pid} (${dir})`);
+  }
+  return notes;
+}
+
+class StartFailure extends ClusterError {
+  constructor(message: string) {
+    super('LSO_CLUSTER_START_FAILED', message);
+  }
+}
+
+/** Starts a cluster and returns when every node is Ready. On failure nothing is left behind. */
+export async function startCluster(options: StartOptions = {}): Promise<RunningCluster> {
+  const env = options.env ?? process.env;
+  const progress = options.progress ?? (() => {});
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  const signal = options.signal;
+  const launchedAt = Date.now();
+  const deadline = launchedAt + timeoutMs;
+
+  void loadClientNode().catch(() => undefined); // warm up in the background
+  for (const note of await reapOrphans()) progress(note);
+  const pools = await loadPools(options.pools ?? env.LIVESTREAM_POOLS ?? 'default');
+  const nodes = renderNodes(pools.pools);
+  signal?.throwIfAborted();
+  const binDir = await resolveBinDir({ env });
+  signal?.throwIfAborted();
+
+  const bindAddress = options.bindAddress ?? '127.0.0.1';
+  const advertiseAddress =
+    options.advertiseAddress ?? (bindAddress === '0.0.0.0' ? '127.0.0.1' : bindAddress);
+  let apiserverPort = options.apiserverPort;
+  if (apiserverPort !== undefined) await ensurePortFree(apiserverPort, bindAddress, 'kube-apiserver');
+  const [etcdClient, etcdPeer, freeApiserver] = await freePorts(3);
+  apiserverPort ??= freeApiserver!;
+  const ports = { etcdClient: etcdClient!, etcdPeer: etcdPeer!, apiserver: apiserverPort };
+
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), dataDirPrefix));
+  const server = `https://${advertiseAddress}:${ports.apiserver}`;
+  const state: ClusterState = {
+    version: 1,
+    dataDir,
+    kubeconfigPath: options.kubeconfigPath ?? path.join(dataDir, 'kubeconfig'),
+    server,
+    binDir,
+    poolsFile: pools.path,
+    nodeCount: nodes.length,
+    ports,
+    owner: { pid: process.pid, startTime: ownStartTime(), detached: options.detached ?? false },
+    processes: [],
+    startedAt: new Date(launchedAt).toISOString(),
+  };
+  const exits = new Map<string, Promise<string>>();
+  let exitedComponent: { name: ComponentName; how: string } | undefined;
+
+  try {
+    await writeState(dataDir, state);
+    const pkiDir = path.join(dataDir, 'pki');
+    await mkdir(pkiDir, { mode: 0o700 });
+    await mkdir(path.join(dataDir, 'logs'));
+    const extraIPs = [...new Set([bindAddress, advertiseAddress, ...(options.extraServerIPs ?? [])])].filter(
+      (ip) => ip !== '0.0.0.0' && ip !== '127.0.0.1',
+    );
+    const pki = await createPki(pkiDir, { serverIPs: ['127.0.0.1', kubernetesServiceIP, ...extraIPs] });
+    const tls = await adminTls(dataDir);
+    const kubeconfigFor = async (name: string, user: string, pair: CertPair, file: string) => {
+      const text = renderKubeconfig({
+        clusterName: name,
+        server,
+        userName: user,
+        caPem: tls.ca,
+        clientCertPem: await readFile(pair.cert, 'utf8'),
+        clientKeyPem: await readFile(pair.key, 'utf8'),
+      });
+      await writeFile(file, text, { mode: 0o600 });
+      return file;
+    };
+    const kubeconfigs = {
+      controllerManager: await kubeconfigFor('local', 'kube-controller-manager', pki.controllerManager, path.join(pkiDir, 'kube-controller-manager.kubeconfig')),
+      scheduler: await kubeconfigFor('local', 'kube-scheduler', pki.scheduler, path.join(pkiDir, 'kube-scheduler.kubeconfig')),
+      kwok: await kubeconfigFor('local', 'kwok', pki.kwok, path.join(pkiDir, 'kwok.kubeconfig')),
+    }; // prettier-ignore
+    await mkdir(path.dirname(state.kubeconfigPath), { recursive: true });
+    await kubeconfigFor('livestream-local', 'livestream-admin', pki.admin, state.kubeconfigPath);
+    progress(`certificates and kubeconfigs made after ${seconds(Date.now() - launchedAt)}`);
+
+    const plan: ComponentPlan = {
+      dataDir,
+      bindAddress,
+      advertiseAddress,
+      ports,
+      pki,
+      kubeconfigs,
+      kwokStagesFile,
+      clientLimits: options.clientLimits ?? defaultClientLimits,
+    };
+
+    const launch = async (name: ComponentName) => {
+      signal?.throwIfAborted();
+      const started = await startProcess(
+        name,
+        path.join(binDir, name),
+        componentArgs(name, plan),
+        componentLogFile(dataDir, name),
+      );
+      state.processes.push(started.record);
+      await writeState(dataDir, state);
+      exits.set(name, started.exited);
+      void started.exited.then((how) => (exitedComponent ??= { name, how }));
+    };
+
+    /** Polls `check` (undefined = ready, else the reason not yet) until the deadline, a component exits, or abort. */
+    const waitUntil = async (what: string, check: () => Promise<string | undefined>, stepMs: number) => {
+      const since = Date.now();
+      const stepDeadline = Math.min(deadline, since + stepMs);
+      let reason = 'not checked yet';
+      for (;;) {
+        signal?.throwIfAborted();
+        if (exitedComponent) {
+          const log = componentLogFile(dataDir, exitedComponent.name);
+          throw new StartFailure(
+            `${exitedComponent.name} exited (${exitedComponent.how}) while waiting for ${what}. Last lines of its log:\n${logTail(log)}`,
+          );
+        }
+        try {
+          reason = (await check()) ?? '';
+          if (reason === '') {
+            progress(`${what} after ${seconds(Date.now() - launchedAt)}`);
+            return;
+          }
+        } catch (err) {
+          reason = (err as Error).message;
+        }
+        if (Date.now() >= stepDeadline) {
+          throw new StartFailure(
+            `timed out after ${seconds(Date.now() - since)} waiting for ${what} (last: ${reason.slice(0, 500)}). ` +
+              'The machine may be overloaded (see uptime); the last log lines of each component follow',
+          );
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+
+    await launch('etcd');
+    await waitUntil(
+      'etcd healthy',
+      async () => {
+        const res = await httpGet(`http://127.0.0.1:${ports.etcdClient}/health`);
+        return res.status === 200 && res.body.includes('"true"')
+          ? undefined
+          : `etcd /health: ${res.status} ${res.body}`;
+      },
+      30_000,
+    );
+
+    await launch('kube-apiserver');
+    await waitUntil(
+      'kube-apiserver ready',
+      async () => {
+        const res = await apiGet(server, tls, '/readyz');
+        return res.status === 200
+          ? undefined
+          : `/readyz ${res.status}: ${res.body
+              .split('\n')
+              .filter((l) => l.includes('[-]'))
+              .join(', ')}`;
+      },
+      90_000,
+    );
+
+    for (const name of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) await launch(name);
+
+    const kc = await adminKubeConfig(state.kubeconfigPath);
+    const core = kc.makeApiClient((await loadClientNode()).CoreV1Api);
+    await createNodes(core, nodes as unknown as V1Node[], signal);
+    progress(`created ${nodes.length} nodes from ${pools.path}`);
+
+    await waitUntil(
+      `all ${nodes.length} nodes Ready`,
+      async () => {
+        const list = await core.listNode({ labelSelector: 'type=kwok' });
+        const notReady = list.items.filter(
+          (n) =>
+            n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True' ||
+            n.spec?.taints?.some(
+              (t) => t.key === 'node.kubernetes.io/not-ready' || t.key === 'node.kubernetes.io/unreachable',
+            ),
+        );
+        if (list.items.length < nodes.length) return `${list.items.length} of ${nodes.length} nodes exist`;
+        return notReady.length === 0
+          ? undefined
+          : `${notReady.length} not Ready yet (${notReady[0]?.metadata?.name}, ...)`;
+      },
+      120_000,
+    );
+    await waitUntil(
+      'kube-controller-manager working (default ServiceAccount made)',
+      async () => {
+        await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+        return undefined;
+      },
+      60_000,
+    );
+
+    state.readyMs = Date.now() - launchedAt;
+    await writeState(dataDir, state);
+    return new RunningCluster(state);
+  } catch (err) {
+    // Leave nothing behind: stop what started (reverse order), remove the data dir and kubeconfig.
+    const logs = state.processes.map((p) => componentLogFile(dataDir, p.name as ComponentName));
+    const tails = exitedComponent
+      ? ''
+      : logs.map((l) => `--- ${path.basename(l)}\n${logTail(l, 5)}`).join('\n');
+    await stopRecorded(state).catch(() => undefined);
+    if (options.kubeconfigPath) await rm(options.kubeconfigPath, { force: true });
+    if (signal?.aborted)
+      throw signal.reason instanceof Error ? signal.reason : new Error('start interrupted');
+    if (err instanceof StartFailure && tails && err.message.startsWith('timed out'))
+      err.message = `${err.message}\n${tails}`;
+    throw err;
+  }
+}
+
+async function createNodes(core: CoreV1Api, nodes: V1Node[], signal?: AbortSignal): Promise<void> {
+  const queue = [...nodes];
+  const worker = async () => {
+    for (let node = queue.shift(); node; node = queue.shift()) {
+      signal?.throwIfAborted();
+      await core.createNode({ body: node });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, nodes.length) }, worker));
+}
+
+/** Reattaches to a recorded cluster (for stop and status). */
+export async function recordedCluster(dir: string): Promise<RunningCluster | undefined> {
+  const state = await readState(dir);
+  return state ? new RunningCluster(state) : undefined;
+}
