@@ -1,14 +1,9 @@
 // `npm run demo`: the main job on the embedded local cluster. For now it starts (or reuses) the local
 // control plane and shows the simulated nodes with their GPUs; running streams is the operator's job,
 // which is not built yet, and this says so rather than pretending.
-import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import path from 'node:path';
-import {
-  adminKubeConfig,
-  healthProblems,
-  startCluster,
-  type RunningCluster,
-} from '../localcluster/src/cluster.js';
+import { healthProblems, startOwnedCluster, type RunningCluster } from '../localcluster/src/cluster.js';
 import { clusterStateDir } from '../localcluster/src/paths.js';
 import { poolLabel } from '../localcluster/src/pools.js';
 import { readState } from '../localcluster/src/state.js';
@@ -47,12 +42,13 @@ async function main(): Promise<void> {
     console.log(
       'Starting a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)...',
     );
-    owned = await startCluster({ progress: (line) => console.log(`  ${line}`) });
-    owned.stopWhenProcessEnds();
+    owned = await startOwnedCluster({ progress: (line) => console.log(`  ${line}`) });
     ({ kubeconfigPath, binDir } = owned);
   }
 
-  const core = (await adminKubeConfig(kubeconfigPath)).makeApiClient(CoreV1Api);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   const nodes = (await core.listNode()).items;
   const rows = [['NODE', 'POOL', 'READY', 'GPUS (allocatable)', 'CPU', 'MEMORY', 'TAINTS']];
   for (const node of nodes) {
@@ -72,10 +68,11 @@ async function main(): Promise<void> {
       'Not there yet: the livestream-operator itself (LiveStream and TranscodeProfile resources, placing ingest and',
       'transcoder pods on these nodes). This demo grows with it; today it shows the cluster those streams will run on.',
       '',
-      `Explore it yourself: ${path.join(binDir, 'kubectl')} --kubeconfig ${kubeconfigPath} get nodes --show-labels`,
       owned
-        ? 'This demo started the cluster and stops it now; `npm run cluster:up` keeps one running between runs.'
-        : 'The cluster keeps running; `npm run cluster:down` stops it.',
+        ? 'This demo started the cluster and stops it now. To keep one running and explore it:\n' +
+          `  npm run cluster:up && ${path.join(binDir, 'kubectl')} --kubeconfig .cluster/kubeconfig get nodes --show-labels`
+        : `Explore it: ${path.join(binDir, 'kubectl')} --kubeconfig ${kubeconfigPath} get nodes --show-labels\n` +
+          'The cluster keeps running; `npm run cluster:down` stops it.',
     ].join('\n'),
   );
   if (owned) await owned.stop();

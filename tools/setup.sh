@@ -4,6 +4,7 @@
 #   1. Debian packages (ffmpeg, chromium, prometheus, gstreamer, buildah, containerd, ...)
 #   2. npm packages (npm ci when package-lock.json changed)
 #   3. the local control plane's binaries, built from pinned Go modules (localcluster/scripts/build.sh)
+#   4. helm for the chart tests, built from a pinned Go module (tools/build-helm.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,3 +42,6 @@ fi
 
 # The local control plane (kube-apiserver, etcd, kwok, ...): built once per version into a cache.
 localcluster/scripts/build.sh >/dev/null
+
+# helm (the chart's tests), built from a pinned Go module once per version into the same cache.
+tools/build-helm.sh >/dev/null

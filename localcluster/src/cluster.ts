@@ -2,18 +2,17 @@
 // kube-scheduler and kwok on free 127.0.0.1 ports, with fresh certificates and a temporary data dir;
 // then the pool's Nodes, until every one is Ready. Every wait has a deadline. A failure or an abort
 // (Ctrl-C) mid-start stops what had started, in reverse order, and removes the data dir.
-import https from 'node:https';
-import http from 'node:http';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type * as ClientNode from '@kubernetes/client-node';
-import type { CoreV1Api, KubeConfig, V1Node } from '@kubernetes/client-node';
+import { AdminApi, adminTls, httpGet } from './api.js';
 import { resolveBinDir } from './binaries.js';
 import {
   componentArgs,
   componentLogFile,
   defaultClientLimits,
+  etcdArgs,
   kubernetesServiceIP,
   startOrder,
   type ClientLimits,
@@ -22,15 +21,15 @@ import {
 } from './components.js';
 import { ClusterError } from './errors.js';
 import { renderKubeconfig } from './kubeconfig.js';
-import { kwokStagesFile } from './paths.js';
+import { kwokConfigFile, kwokStagesFile } from './paths.js';
 import { createPki, type CertPair } from './pki.js';
-import { loadPools, renderNodes } from './pools.js';
+import { loadPools, renderNodes, type NodeObject } from './pools.js';
 import { ensurePortFree, freePorts } from './ports.js';
 import {
   logTail,
   ownStartTime,
-  pidAlive,
   processState,
+  sameProcessAlive,
   startProcess,
   stopProcess,
   stopProcessSync,
@@ -39,6 +38,7 @@ import {
 import { readState, writeState, type ClusterState } from './state.js';
 
 export const dataDirPrefix = 'livestream-cluster-';
+const lifecycleTaints = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
 
 export interface StartOptions {
   /** Pool file name (in localcluster/pools) or path; default $LIVESTREAM_POOLS or "default". */
@@ -71,57 +71,6 @@ export interface StopReport {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-// @kubernetes/client-node takes seconds to import on a loaded machine: load it only when a start
-// needs it (and meanwhile start etcd), so cluster:down and cluster:status stay quick.
-let clientNode: Promise<typeof ClientNode> | undefined;
-const loadClientNode = () => (clientNode ??= import('@kubernetes/client-node'));
-
-/** A client configuration for the cluster as the admin user. */
-export async function adminKubeConfig(kubeconfigPath: string): Promise<KubeConfig> {
-  const kc = new (await loadClientNode()).KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  return kc;
-}
-
-/** GET a path of the API server with the admin credentials; resolves with status and body. */
-export async function apiGet(
-  server: string,
-  tls: { ca: string; cert: string; key: string },
-  pathname: string,
-  timeoutMs = 3_000,
-): Promise<{ status: number; body: string }> {
-  const url = new URL(pathname, server);
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { ...tls, timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
-
-function httpGet(url: string, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
-
-/** The admin user's TLS material, read from a cluster's data dir. */
-async function adminTls(dataDir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const read = (name: string) => readFile(path.join(dataDir, 'pki', name), 'utf8');
-  return { ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') };
-}
-
 /** A cluster this process started (or reattached to from its state file). */
 export class RunningCluster {
   private stopping: Promise<StopReport> | undefined;
@@ -152,7 +101,7 @@ export class RunningCluster {
     const onExit = () => {
       if (this.stopping) return;
       for (const p of [...this.state.processes].reverse()) stopProcessSync(p);
-      void rm(this.state.dataDir, { recursive: true, force: true }); // best effort: the loop is ending
+      rmSync(this.state.dataDir, { recursive: true, force: true }); // nothing async runs any more
     };
     const onSignal = (sig: NodeJS.Signals) => {
       void this.stop().finally(() => {
@@ -197,7 +146,8 @@ export async function healthProblems(state: ClusterState): Promise<string[]> {
   if (state.processes.length < startOrder.length) problems.push('the cluster never finished starting');
   if (problems.length > 0) return problems;
   try {
-    const res = await apiGet(state.server, await adminTls(state.dataDir), '/readyz', 5_000);
+    const api = new AdminApi(state.server, await adminTls(state.dataDir));
+    const res = await api.request('GET', '/readyz', undefined, 5_000).finally(() => api.close());
     if (res.status !== 200)
       problems.push(`kube-apiserver /readyz answered ${res.status}: ${res.body.trim().slice(-300)}`);
   } catch (err) {
@@ -209,7 +159,8 @@ export async function healthProblems(state: ClusterState): Promise<string[]> {
 /**
  * Clusters left by test runs whose process died without stopping them (SIGKILL, a crash): stop their
  * processes (verified by start time and command) and remove their data dirs. Detached clusters
- * (`cluster:up`) are left alone while any of their processes runs.
+ * (`cluster:up`) are left alone while any of their processes runs, and every cluster while the
+ * process that started it runs.
  */
 export async function reapOrphans(tmp = os.tmpdir()): Promise<string[]> {
   const notes: string[] = [];
@@ -223,9 +174,10 @@ export async function reapOrphans(tmp = os.tmpdir()): Promise<string[]> {
     const dir = path.join(tmp, entry);
     const state = await readState(dir).catch(() => undefined);
     if (!state) continue;
-    const ownerGone = !pidAlive(state.owner.pid);
-    const anyRunning = state.processes.some((p) => processState(p) === 'running');
-    if (state.owner.detached ? anyRunning : !ownerGone) continue;
+    // An owner that still runs may be starting its cluster right now: never touch that one.
+    if (sameProcessAlive(state.owner.pid, state.owner.startTime)) continue;
+    // cluster:up's owner exits on purpose; its cluster is an orphan only once nothing of it runs.
+    if (state.owner.detached && state.processes.some((p) => processState(p) === 'running')) continue;
     await stopRecorded(state);
     notes.push(`removed a cluster left behind by pid ${state.owner.pid} (${dir})`);
   }
@@ -247,7 +199,6 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
   const launchedAt = Date.now();
   const deadline = launchedAt + timeoutMs;
 
-  void loadClientNode().catch(() => undefined); // warm up in the background
   for (const note of await reapOrphans()) progress(note);
   const pools = await loadPools(options.pools ?? env.LIVESTREAM_POOLS ?? 'default');
   const nodes = renderNodes(pools.pools);
@@ -279,19 +230,36 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
     processes: [],
     startedAt: new Date(launchedAt).toISOString(),
   };
-  const exits = new Map<string, Promise<string>>();
   let exitedComponent: { name: ComponentName; how: string } | undefined;
+  let api: AdminApi | undefined;
 
   try {
     await writeState(dataDir, state);
     const pkiDir = path.join(dataDir, 'pki');
     await mkdir(pkiDir, { mode: 0o700 });
     await mkdir(path.join(dataDir, 'logs'));
+    const launch = async (name: ComponentName, args: string[]) => {
+      signal?.throwIfAborted();
+      const started = await startProcess(
+        name,
+        path.join(binDir, name),
+        args,
+        componentLogFile(dataDir, name),
+      );
+      state.processes.push(started.record);
+      await writeState(dataDir, state);
+      void started.exited.then((how) => (exitedComponent ??= { name, how }));
+    };
+    // etcd needs no certificates (plain HTTP on loopback): it starts while they are made.
+    await launch('etcd', etcdArgs(dataDir, ports));
+
     const extraIPs = [...new Set([bindAddress, advertiseAddress, ...(options.extraServerIPs ?? [])])].filter(
       (ip) => ip !== '0.0.0.0' && ip !== '127.0.0.1',
     );
     const pki = await createPki(pkiDir, { serverIPs: ['127.0.0.1', kubernetesServiceIP, ...extraIPs] });
     const tls = await adminTls(dataDir);
+    const client = new AdminApi(server, tls);
+    api = client;
     const kubeconfigFor = async (name: string, user: string, pair: CertPair, file: string) => {
       const text = renderKubeconfig({
         clusterName: name,
@@ -321,21 +289,8 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
       pki,
       kubeconfigs,
       kwokStagesFile,
+      kwokConfigFile,
       clientLimits: options.clientLimits ?? defaultClientLimits,
-    };
-
-    const launch = async (name: ComponentName) => {
-      signal?.throwIfAborted();
-      const started = await startProcess(
-        name,
-        path.join(binDir, name),
-        componentArgs(name, plan),
-        componentLogFile(dataDir, name),
-      );
-      state.processes.push(started.record);
-      await writeState(dataDir, state);
-      exits.set(name, started.exited);
-      void started.exited.then((how) => (exitedComponent ??= { name, how }));
     };
 
     /** Polls `check` (undefined = ready, else the reason not yet) until the deadline, a component exits, or abort. */
@@ -353,6 +308,8 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
         }
         try {
           reason = (await check()) ?? '';
+          if (env.LIVESTREAM_CLUSTER_DEBUG)
+            progress(`  ${seconds(Date.now() - launchedAt)} ${what}: ${reason || 'ok'}`);
           if (reason === '') {
             progress(`${what} after ${seconds(Date.now() - launchedAt)}`);
             return;
@@ -370,7 +327,6 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
       }
     };
 
-    await launch('etcd');
     await waitUntil(
       'etcd healthy',
       async () => {
@@ -382,11 +338,11 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
       30_000,
     );
 
-    await launch('kube-apiserver');
+    await launch('kube-apiserver', componentArgs('kube-apiserver', plan));
     await waitUntil(
       'kube-apiserver ready',
       async () => {
-        const res = await apiGet(server, tls, '/readyz');
+        const res = await client.request('GET', '/readyz', undefined, 3_000);
         return res.status === 200
           ? undefined
           : `/readyz ${res.status}: ${res.body
@@ -397,72 +353,111 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
       90_000,
     );
 
-    for (const name of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) await launch(name);
+    for (const name of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const)
+      await launch(name, componentArgs(name, plan));
 
-    const kc = await adminKubeConfig(state.kubeconfigPath);
-    const core = kc.makeApiClient((await loadClientNode()).CoreV1Api);
-    await createNodes(core, nodes as unknown as V1Node[], signal);
-    progress(`created ${nodes.length} nodes from ${pools.path}`);
+    await createNodes(client, nodes, signal);
+    progress(`created ${nodes.length} nodes from ${pools.path} after ${seconds(Date.now() - launchedAt)}`);
 
     await waitUntil(
       `all ${nodes.length} nodes Ready`,
       async () => {
-        const list = await core.listNode({ labelSelector: 'type=kwok' });
-        const notReady = list.items.filter(
-          (n) =>
-            n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True' ||
-            n.spec?.taints?.some(
-              (t) => t.key === 'node.kubernetes.io/not-ready' || t.key === 'node.kubernetes.io/unreachable',
-            ),
-        );
+        const list = await client.json<NodeList>('GET', '/api/v1/nodes?labelSelector=type%3Dkwok');
         if (list.items.length < nodes.length) return `${list.items.length} of ${nodes.length} nodes exist`;
-        return notReady.length === 0
-          ? undefined
-          : `${notReady.length} not Ready yet (${notReady[0]?.metadata?.name}, ...)`;
+        const notReady = list.items.filter(
+          (n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True',
+        );
+        if (notReady.length > 0)
+          return `${notReady.length} not Ready yet (${notReady[0]?.metadata?.name}, ...)`;
+        // The node-lifecycle controller removes these taints a monitor period after Ready.
+        const tainted = list.items.filter((n) => n.spec?.taints?.some((t) => lifecycleTaints.has(t.key)));
+        if (tainted.length > 0)
+          return `${tainted.length} still tainted not-ready (${tainted[0]?.metadata?.name}, ...)`;
+        return undefined;
       },
       120_000,
     );
     await waitUntil(
       'kube-controller-manager working (default ServiceAccount made)',
       async () => {
-        await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+        await client.json('GET', '/api/v1/namespaces/default/serviceaccounts/default');
         return undefined;
       },
       60_000,
     );
 
+    client.close();
     state.readyMs = Date.now() - launchedAt;
     await writeState(dataDir, state);
     return new RunningCluster(state);
   } catch (err) {
+    api?.close();
     // Leave nothing behind: stop what started (reverse order), remove the data dir and kubeconfig.
-    const logs = state.processes.map((p) => componentLogFile(dataDir, p.name as ComponentName));
-    const tails = exitedComponent
-      ? ''
-      : logs.map((l) => `--- ${path.basename(l)}\n${logTail(l, 5)}`).join('\n');
+    // The logs go with the data dir, so what they say is read first.
+    const crashed = exitedComponent;
+    const crashLog = crashed ? logTail(componentLogFile(dataDir, crashed.name)) : '';
+    const tails = state.processes
+      .map((p) => componentLogFile(dataDir, p.name as ComponentName))
+      .map((l) => `--- ${path.basename(l)}\n${logTail(l, 5)}`)
+      .join('\n');
     await stopRecorded(state).catch(() => undefined);
     if (options.kubeconfigPath) await rm(options.kubeconfigPath, { force: true });
     if (signal?.aborted)
       throw signal.reason instanceof Error ? signal.reason : new Error('start interrupted');
-    if (err instanceof StartFailure && tails && err.message.startsWith('timed out'))
+    if (crashed && !(err instanceof StartFailure))
+      throw new StartFailure(
+        `${crashed.name} exited (${crashed.how}) during the start (${(err as Error).message}). Last lines of its log:\n${crashLog}`,
+      );
+    if (err instanceof StartFailure && err.message.startsWith('timed out'))
       err.message = `${err.message}\n${tails}`;
     throw err;
   }
 }
 
-async function createNodes(core: CoreV1Api, nodes: V1Node[], signal?: AbortSignal): Promise<void> {
+/** What the launcher reads of a NodeList. */
+interface NodeList {
+  items: {
+    metadata?: { name?: string };
+    spec?: { taints?: { key: string }[] };
+    status?: { conditions?: { type: string; status: string }[] };
+  }[];
+}
+
+async function createNodes(api: AdminApi, nodes: NodeObject[], signal?: AbortSignal): Promise<void> {
   const queue = [...nodes];
   const worker = async () => {
     for (let node = queue.shift(); node; node = queue.shift()) {
       signal?.throwIfAborted();
-      await core.createNode({ body: node });
+      await api.json('POST', '/api/v1/nodes', node);
     }
   };
   await Promise.all(Array.from({ length: Math.min(16, nodes.length) }, worker));
 }
 
-/** Reattaches to a recorded cluster (for stop and status). */
-export async function recordedCluster(dir: string): Promise<RunningCluster | undefined> {
-  const state = await readState(dir);
-  return state ? new RunningCluster(state) : undefined;
+/**
+ * startCluster for a process that owns the cluster (a test run, the demo): Ctrl-C (SIGINT, SIGTERM,
+ * SIGHUP) during the start stops what had started and removes its data, then ends the process with
+ * that signal as usual; after the start, the cluster is stopped whenever the process ends.
+ */
+export async function startOwnedCluster(
+  options: Omit<StartOptions, 'signal' | 'detached'> = {},
+): Promise<RunningCluster> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    received = sig;
+    controller.abort(
+      new ClusterError('LSO_CLUSTER_START_FAILED', `interrupted (${sig}) while starting the local cluster`),
+    );
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    const cluster = await startCluster({ ...options, signal: controller.signal });
+    cluster.stopWhenProcessEnds();
+    return cluster;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    if (received) process.kill(process.pid, received);
+  }
 }

@@ -39,32 +39,38 @@ export interface ComponentPlan {
   pki: ClusterPki;
   kubeconfigs: { controllerManager: string; scheduler: string; kwok: string };
   kwokStagesFile: string;
+  kwokConfigFile: string;
   clientLimits: ClientLimits;
 }
 
 export const componentLogFile = (dataDir: string, name: ComponentName) =>
   path.join(dataDir, 'logs', `${name}.log`);
 
+export function etcdArgs(dataDir: string, ports: ComponentPlan['ports']): string[] {
+  const clientUrl = `http://127.0.0.1:${ports.etcdClient}`;
+  const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
+  return [
+    '--name=livestream',
+    `--data-dir=${path.join(dataDir, 'etcd')}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=livestream=${peerUrl}`,
+    '--initial-cluster-state=new',
+    // Test data: losing it on a power cut is fine, and fsync on a shared disk costs seconds.
+    '--unsafe-no-fsync=true',
+    '--log-level=warn',
+  ];
+}
+
 export function componentArgs(name: ComponentName, plan: ComponentPlan): string[] {
   const { ports, pki } = plan;
   const etcdClientUrl = `http://127.0.0.1:${ports.etcdClient}`;
-  const etcdPeerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
   const limits = [`--kube-api-qps=${plan.clientLimits.qps}`, `--kube-api-burst=${plan.clientLimits.burst}`];
   switch (name) {
     case 'etcd':
-      return [
-        '--name=livestream',
-        `--data-dir=${path.join(plan.dataDir, 'etcd')}`,
-        `--listen-client-urls=${etcdClientUrl}`,
-        `--advertise-client-urls=${etcdClientUrl}`,
-        `--listen-peer-urls=${etcdPeerUrl}`,
-        `--initial-advertise-peer-urls=${etcdPeerUrl}`,
-        `--initial-cluster=livestream=${etcdPeerUrl}`,
-        '--initial-cluster-state=new',
-        // Test data: losing it on a power cut is fine, and fsync on a shared disk costs seconds.
-        '--unsafe-no-fsync=true',
-        '--log-level=warn',
-      ];
+      return etcdArgs(plan.dataDir, ports);
     case 'kube-apiserver':
       return [
         `--etcd-servers=${etcdClientUrl}`,
@@ -82,6 +88,10 @@ export function componentArgs(name: ComponentName, plan: ComponentPlan): string[
         // Node + NodeRestriction: a real kubelet (system:node:<name>) may join with least privilege.
         '--authorization-mode=Node,RBAC',
         '--enable-admission-plugins=NodeRestriction',
+        // That plugin puts a not-ready taint on every new Node, which only the node-lifecycle controller
+        // removes, one update per node seconds after kwok reports Ready (23 s for 200 nodes here).
+        // The controller still taints nodes that are not Ready, a real kubelet's included.
+        '--disable-admission-plugins=TaintNodesByCondition',
         '--allow-privileged=true',
         `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`,
         `--kubelet-client-key=${pki.apiserverKubeletClient.key}`,
@@ -113,6 +123,7 @@ export function componentArgs(name: ComponentName, plan: ComponentPlan): string[
     case 'kwok':
       return [
         `--kubeconfig=${plan.kubeconfigs.kwok}`,
+        `--config=${plan.kwokConfigFile}`,
         `--config=${plan.kwokStagesFile}`,
         // Only Nodes the launcher made: a real kubelet's Node is left to its kubelet.
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',

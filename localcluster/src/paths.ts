@@ -19,6 +19,7 @@ export const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)
 export const localclusterDir = path.join(repoRoot, 'localcluster');
 export const poolsDir = path.join(localclusterDir, 'pools');
 export const kwokStagesFile = path.join(localclusterDir, 'kwok', 'stages.yaml');
+export const kwokConfigFile = path.join(localclusterDir, 'kwok', 'kwok.yaml');
 export const buildScript = path.join(localclusterDir, 'scripts', 'build.sh');
 
 /** The folder `npm run cluster:up` records its cluster in (state.json, kubeconfig). */

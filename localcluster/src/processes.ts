@@ -56,6 +56,12 @@ export function pidAlive(pid: number): boolean {
   return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
 }
 
+/** Whether `pid` is still the process that had `startTime` (a pid alone may have been reused). */
+export function sameProcessAlive(pid: number, startTime: number): boolean {
+  const stat = readStat(pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.startTime === startTime;
+}
+
 export function ownStartTime(): number {
   return readStat(process.pid)?.startTime ?? 0;
 }

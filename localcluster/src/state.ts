@@ -67,10 +67,6 @@ export function liveness(state: ClusterState): { liveness: Liveness; running: st
   };
 }
 
-export function ownerAlive(state: ClusterState): boolean {
-  return pidAlive(state.owner.pid);
-}
-
 /**
  * An exclusive lock file (one `cluster:up`/`cluster:down` at a time). A lock left by a dead process is
  * taken over; a live holder gives a clear error instead of a wait.

@@ -11,7 +11,7 @@
 // namespaces, since the cluster is shared.
 import { KubeConfig } from '@kubernetes/client-node';
 import { resolveBinDir } from './binaries.js';
-import { healthProblems, startCluster } from './cluster.js';
+import { healthProblems, startOwnedCluster } from './cluster.js';
 import { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
 import { clusterStateDir } from './paths.js';
 import { resolvePoolsPath } from './pools.js';
@@ -58,8 +58,7 @@ export async function useCluster(options: { pools?: string } = {}): Promise<Test
   if (recorded && fits(recorded.poolsFile) && (await healthProblems(recorded)).length === 0)
     return testCluster(recorded.kubeconfigPath, recorded.binDir, nothingToStop);
 
-  const cluster = await startCluster({ pools: options.pools });
-  cluster.stopWhenProcessEnds();
+  const cluster = await startOwnedCluster({ pools: options.pools });
   process.stderr.write(
     `local cluster for this suite: ${cluster.state.nodeCount} nodes Ready in ${((cluster.state.readyMs ?? 0) / 1000).toFixed(1)} s\n`,
   );

@@ -5,7 +5,7 @@
 // otherwise starts one (pools: LIVESTREAM_POOLS or default), exports LIVESTREAM_KUBECONFIG and
 // LIVESTREAM_CLUSTER_POOLS to the command, and always stops the cluster when the command ends.
 import { spawn } from 'node:child_process';
-import { healthProblems, startCluster, type RunningCluster } from './cluster.js';
+import { healthProblems, startOwnedCluster, type RunningCluster } from './cluster.js';
 import { clusterStateDir } from './paths.js';
 import { readState } from './state.js';
 import { kubeconfigEnv, poolsEnv } from './testing.js';
@@ -27,18 +27,9 @@ async function main(argv: string[]): Promise<number> {
       env[kubeconfigEnv] = recorded.kubeconfigPath;
       env[poolsEnv] = recorded.poolsFile;
     } else {
-      const controller = new AbortController();
-      const abort = () => controller.abort(new Error('interrupted while starting the local cluster'));
-      process.once('SIGINT', abort).once('SIGTERM', abort);
-      try {
-        cluster = await startCluster({
-          signal: controller.signal,
-          progress: (line) => process.stderr.write(`with-cluster: ${line}\n`),
-        });
-      } finally {
-        process.off('SIGINT', abort).off('SIGTERM', abort);
-      }
-      cluster.stopWhenProcessEnds();
+      cluster = await startOwnedCluster({
+        progress: (line) => process.stderr.write(`with-cluster: ${line}\n`),
+      });
       env[kubeconfigEnv] = cluster.kubeconfigPath;
       env[poolsEnv] = cluster.state.poolsFile;
     }

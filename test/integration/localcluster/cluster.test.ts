@@ -4,6 +4,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, DiscoveryV1Api, type V1Pod } from '@kubernetes/client-node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runKubectl } from '../../../localcluster/src/kubectl.js';
+import { clusterOf, issueNodeCredentials } from '../../../localcluster/src/realnode.js';
 import { useCluster, type TestCluster } from '../../../localcluster/src/testing.js';
 
 let cluster: TestCluster;
@@ -155,6 +160,35 @@ describe('the local cluster', () => {
       const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=web' });
       return replicaSets === '' && pods.items.length === 0 ? true : undefined;
     });
+  });
+});
+
+describe('room for a real node', () => {
+  test("a kubelet certificate from the cluster CA authenticates as system:node:<name> with a node's rights only", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'livestream-node-creds-'));
+    try {
+      const creds = await issueNodeCredentials(await clusterOf(cluster.kubeconfigPath), 'real-node-0', dir);
+      const asNode = (args: string[]) => runKubectl(cluster.binDir, creds.kubeconfigPath, args);
+      const whoami = await asNode(['auth', 'whoami', '-o', 'json']);
+      assert.equal(whoami.code, 0, whoami.stderr);
+      const user = (
+        JSON.parse(whoami.stdout) as { status: { userInfo: { username: string; groups: string[] } } }
+      ).status.userInfo;
+      assert.equal(user.username, 'system:node:real-node-0');
+      assert.ok(user.groups.includes('system:nodes'));
+      assert.equal((await asNode(['auth', 'can-i', 'get', 'node/real-node-0'])).stdout.trim(), 'yes');
+      assert.match(
+        (await asNode(['auth', 'can-i', 'get', 'node/cpu-0'])).stdout,
+        /^no - .*only its own Node object/,
+      );
+      assert.match((await asNode(['auth', 'can-i', 'list', 'secrets', '--all-namespaces'])).stdout, /^no\b/);
+      assert.match(
+        (await asNode(['auth', 'can-i', 'create', 'deployments', '-n', 'default'])).stdout,
+        /^no\b/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,13 +4,14 @@
 // .cluster dir, so other clusters on this shared machine are never touched or counted.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { processState, type ProcessRecord } from '../../../localcluster/src/processes.js';
+import { pidAlive, processState, type ProcessRecord } from '../../../localcluster/src/processes.js';
+import { launcherComponents, resolveBinDir } from '../../../localcluster/src/binaries.js';
 import { repoRoot } from '../../../localcluster/src/paths.js';
 import type { ClusterState } from '../../../localcluster/src/state.js';
 
@@ -41,15 +42,14 @@ function processesMentioning(text: string): number[] {
 
 interface Run {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
-): Promise<Run> {
+type Watcher = (text: string, child: ReturnType<typeof spawn>) => void;
+
+function run(args: string[], env: NodeJS.ProcessEnv, onStderr?: Watcher, onStdout?: Watcher): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
       cwd: repoRoot,
@@ -58,16 +58,19 @@ function run(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      onStdout?.(stdout, child);
+    });
     child.stderr.setEncoding('utf8').on('data', (c: string) => {
       stderr += c;
       onStderr?.(stderr, child);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
@@ -107,16 +110,26 @@ async function assertNothingLeft(tmp: string): Promise<void> {
 }
 
 describe('the cluster lifecycle', () => {
-  test('the test helper starts and stops a cluster twice in one run and leaves no process', async () => {
+  test('the test helper starts and stops a cluster twice in one run (stop(), then Ctrl-C) and leaves no process', async () => {
     const { env, tmp } = await privateEnv('helper');
-    const result = await run(['test/integration/localcluster/fixtures/use-cluster-twice.ts'], env);
-    assert.equal(result.code, 0, result.stderr);
+    let interrupted = false;
+    const result = await run(
+      ['test/integration/localcluster/fixtures/use-cluster-twice.ts'],
+      env,
+      undefined,
+      (stdout, child) => {
+        if (!interrupted && stdout.trim().split('\n').length === 2) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      },
+    );
+    assert.equal(result.signal, 'SIGINT', `the second cluster was up when interrupted: ${result.stderr}`);
+    type Round = { code: number; nodes: number; dataDir: string; processes: ProcessRecord[] };
     const rounds = result.stdout
       .trim()
       .split('\n')
-      .map(
-        (l) => JSON.parse(l) as { code: number; nodes: number; dataDir: string; processes: ProcessRecord[] },
-      );
+      .map((l) => JSON.parse(l) as Round);
     assert.equal(rounds.length, 2);
     for (const round of rounds) {
       assert.equal(round.code, 0);
@@ -129,22 +142,13 @@ describe('the cluster lifecycle', () => {
     await assertNothingLeft(tmp);
   });
 
-  test('cluster:up runs detached, cleans a stale record, reuses a healthy cluster, refuses a broken one; cluster:down stops it', async () => {
+  test('cluster:up runs detached, reuses a healthy cluster, refuses a broken one; cluster:down stops it', async () => {
     const { env, tmp, clusterDir } = await privateEnv('cli');
     const first = await cli('up', env);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(first.stdout.trim(), path.join(clusterDir, 'kubeconfig'));
-    const firstState = await readState(clusterDir);
-    assert.equal(running(firstState.processes).length, 5, 'the components outlive the cluster:up process');
-
-    // A killed run: every process gone, the record left behind.
-    for (const p of firstState.processes) process.kill(p.pid, 'SIGKILL');
-    const second = await cli('up', env);
-    assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stderr, /whose processes no longer run .*cleaning it up/);
     const state = await readState(clusterDir);
-    assert.notEqual(state.dataDir, firstState.dataDir);
-    assert.equal(existsSync(firstState.dataDir), false);
+    assert.equal(running(state.processes).length, 5, 'the components outlive the cluster:up process');
 
     const reuse = await cli('up', env);
     assert.equal(reuse.code, 0, reuse.stderr);
@@ -176,20 +180,121 @@ describe('the cluster lifecycle', () => {
     assert.match(again.stderr, /nothing to stop/);
   });
 
+  test('a stale .cluster/ from a killed run is cleaned up, and a reused pid is never signalled', async () => {
+    const { env, tmp, clusterDir } = await privateEnv('stale');
+    // A record whose etcd is long gone and whose "kube-apiserver" pid now belongs to another program.
+    const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const gone = spawn('true', [], { stdio: 'ignore' });
+    await new Promise((r) => gone.once('exit', r));
+    const dataDir = await mkdtemp(path.join(tmp, 'livestream-cluster-'));
+    const record = (name: string, pid: number): ProcessRecord => ({
+      name,
+      pid,
+      startTime: 1,
+      exe: `/nonexistent/${name}`,
+    });
+    const stale: ClusterState = {
+      version: 1,
+      dataDir,
+      kubeconfigPath: path.join(clusterDir, 'kubeconfig'),
+      server: 'https://127.0.0.1:1',
+      binDir: '/nonexistent',
+      poolsFile: path.join(repoRoot, 'localcluster/pools/default.yaml'),
+      nodeCount: 9,
+      ports: { etcdClient: 1, etcdPeer: 2, apiserver: 3 },
+      owner: { pid: gone.pid!, startTime: 1, detached: true },
+      processes: [record('etcd', gone.pid!), record('kube-apiserver', stranger.pid!)],
+      startedAt: new Date().toISOString(),
+    };
+    await mkdir(clusterDir, { recursive: true });
+    await writeFile(path.join(clusterDir, 'state.json'), JSON.stringify(stale));
+    await writeFile(path.join(clusterDir, 'kubeconfig'), 'stale');
+    try {
+      // A busy port ends this start right after the clean-up, so no second cluster has to start here.
+      const holder = net.createServer().listen(0, '127.0.0.1');
+      await new Promise((r) => holder.once('listening', r));
+      const port = (holder.address() as net.AddressInfo).port;
+      const result = await cli('up', env, '--apiserver-port', String(port)).finally(() => holder.close());
+      assert.match(result.stderr, /whose processes no longer run .*cleaning it up/);
+      assert.match(result.stderr, /LSO_CLUSTER_PORT_BUSY/);
+      assert.equal(result.code, 1);
+      assert.equal(existsSync(path.join(clusterDir, 'state.json')), false);
+      assert.equal(existsSync(path.join(clusterDir, 'kubeconfig')), false);
+      assert.equal(existsSync(dataDir), false);
+      assert.equal(stranger.exitCode, null, 'the program that got the old pid still runs');
+      assert.ok(pidAlive(stranger.pid!));
+    } finally {
+      stranger.kill('SIGKILL');
+    }
+    await assertNothingLeft(tmp);
+  });
+
   test('Ctrl-C during cluster:up stops what had started and leaves nothing behind', async () => {
     const { env, tmp, clusterDir } = await privateEnv('interrupt');
     let sent = false;
     const result = await run(['localcluster/src/cli.ts', 'up'], env, (stderr, child) => {
-      if (!sent && /kube-apiserver ready/.test(stderr)) {
+      if (!sent && /certificates and kubeconfigs made/.test(stderr)) {
         sent = true;
         child.kill('SIGINT');
       }
     });
-    assert.ok(sent, `the start got as far as the API server: ${result.stderr}`);
+    assert.ok(sent, `the start got as far as launching etcd: ${result.stderr}`);
     assert.equal(result.code, 130, result.stderr);
     assert.match(result.stderr, /interrupted; stopped the components that had started/);
     assert.equal(existsSync(path.join(clusterDir, 'state.json')), false);
     assert.equal(existsSync(path.join(clusterDir, 'kubeconfig')), false);
+    await assertNothingLeft(tmp);
+  });
+
+  test('Ctrl-C while the test helper starts a cluster stops what had started and leaves nothing behind', async () => {
+    const { env, tmp } = await privateEnv('helper-interrupt');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/integration/localcluster/fixtures/use-cluster.ts'],
+      {
+        cwd: repoRoot,
+        env,
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, sig) => resolve(sig)),
+    );
+    // Interrupt once etcd runs (its log exists).
+    const started = () => readdirSync(tmp).some((d) => existsSync(path.join(tmp, d, 'logs', 'etcd.log')));
+    const deadline = Date.now() + 120_000;
+    while (!started() && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(started(), 'the helper got as far as starting etcd');
+    child.kill('SIGINT');
+    assert.equal(await exited, 'SIGINT', 'the process ends by the signal, as it would without the helper');
+    await assertNothingLeft(tmp);
+  });
+
+  test('a component that exits during the start fails it at once, quoting its log, and leaves nothing', async () => {
+    const built = await resolveBinDir();
+    const assets = await mkdtemp(path.join(sandbox, 'assets-'));
+    for (const name of launcherComponents)
+      if (name !== 'kube-apiserver') await symlink(path.join(built, name), path.join(assets, name));
+    await writeFile(
+      path.join(assets, 'kube-apiserver'),
+      '#!/bin/sh\necho "E1123 run.go:72] simulated: error creating self-signed certificates" >&2\nexit 1\n',
+    );
+    await chmod(path.join(assets, 'kube-apiserver'), 0o755);
+    const cache = await mkdtemp(path.join(sandbox, 'cache-'));
+    const { env, tmp, clusterDir } = await privateEnv('crash', {
+      KUBEBUILDER_ASSETS: assets,
+      LIVESTREAM_CACHE_DIR: cache,
+    });
+    const result = await cli('up', env);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /kube-apiserver exited \(exit code 1\) while waiting for kube-apiserver ready/,
+    );
+    assert.match(result.stderr, /simulated: error creating self-signed certificates/);
+    assert.match(result.stderr, /LSO_CLUSTER_START_FAILED/);
+    assert.equal(existsSync(path.join(clusterDir, 'state.json')), false);
     await assertNothingLeft(tmp);
   });
 

@@ -37,6 +37,7 @@ const plan: ComponentPlan = {
     kwok: '/d/pki/kwok.kubeconfig',
   },
   kwokStagesFile: '/repo/localcluster/kwok/stages.yaml',
+  kwokConfigFile: '/repo/localcluster/kwok/kwok.yaml',
   clientLimits: defaultClientLimits,
 };
 
@@ -95,6 +96,7 @@ describe('componentArgs', () => {
     const args = componentArgs('kwok', plan);
     assert.ok(args.includes('--cidr=198.18.0.0/16'));
     assert.ok(args.includes('--config=/repo/localcluster/kwok/stages.yaml'));
+    assert.ok(args.includes('--config=/repo/localcluster/kwok/kwok.yaml'));
     assert.ok(args.includes('--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake'));
     assert.ok(args.includes('--kubeconfig=/d/pki/kwok.kubeconfig'));
   });
