@@ -31,6 +31,7 @@ describe('shutdown', () => {
     ingest.proc.signal('SIGTERM');
     const { code } = await ingest.proc.exit(10_000);
     const tookMs = Date.now() - signalledAt;
+    console.log(`shutdown: exited ${tookMs} ms after SIGTERM`);
     assert.equal(code, 0, ingest.proc.stderr);
     assert.ok(tookMs < 3000, `exited after ${tookMs} ms`);
 
