@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// Entrypoint of livestream-ingest.
+// Entrypoint of livestream-ingest: flags and environment, JSON logs, signals.
 import { runMain } from '../lib/cli.js';
+import { Logger } from '../lib/log.js';
+import { Shutdown } from '../lib/shutdown.js';
+import { startIngest } from './app.js';
+import { command, toConfig } from './config.js';
 
-const command = {
-  name: 'livestream-ingest',
-  summary:
-    'RTMP(S) ingest for one LiveStream: stream-key auth, one publisher, live state and metrics (node-media-server underneath).',
-  epilog: 'Not implemented yet: this program only prints this help. See README.md "Status".',
-  options: {},
-};
-
-await runMain(command, async () => {
-  process.stderr.write('livestream-ingest is not implemented yet (see README.md "Status").\n');
-  process.exit(3);
+await runMain(command, async (options) => {
+  const config = toConfig(options);
+  const log = new Logger({ program: 'livestream-ingest' }, { level: config.logLevel });
+  // The process must outlive the grace period it gives connections, by a margin for the admin server.
+  const shutdown = new Shutdown({ graceMs: config.shutdownTimeoutMs + 2000, log });
+  shutdown.listen();
+  const ingest = await startIngest(config, log);
+  shutdown.add('ingest', () => ingest.stop());
 });

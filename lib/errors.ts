@@ -37,6 +37,8 @@ export const errorCatalog = {
     'This machine cannot run a real node (the message lists every reason and its fix).',
   LSO_REALNODE_BUSY: 'Another real node runs on this machine (one per machine).',
   LSO_REALNODE_START_FAILED: 'A real node component exited or did not become ready in time.',
+  LSO_INGEST_LISTEN_FAILED: 'The ingest could not listen on one of its ports (RTMP, RTMPS or admin).',
+  LSO_INGEST_TLS_INVALID: 'The ingest could not use the RTMPS certificate or private key it was given.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;
