@@ -33,6 +33,10 @@ export const errorCatalog = {
   LSO_CLUSTER_START_FAILED: 'A local cluster component exited or did not become ready in time.',
   LSO_CLUSTER_BROKEN: 'The local cluster recorded in .cluster/ is partly running or not answering.',
   LSO_CLUSTER_BUSY: 'Another process is starting or stopping the local cluster right now.',
+  LSO_REALNODE_UNSUPPORTED:
+    'This machine cannot run a real node (the message lists every reason and its fix).',
+  LSO_REALNODE_BUSY: 'Another real node runs on this machine (one per machine).',
+  LSO_REALNODE_START_FAILED: 'A real node component exited or did not become ready in time.',
   LSO_INGEST_LISTEN_FAILED: 'The ingest could not listen on one of its ports (RTMP, RTMPS or admin).',
   LSO_INGEST_TLS_INVALID: 'The ingest could not use the RTMPS certificate or private key it was given.',
 } as const;

@@ -16,7 +16,7 @@ debian_packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly   # x264enc: the GStreamer encoder in the ingest's second-RTMP-client test
   buildah debootstrap         # container images without a Docker engine
-  containerd runc containernetworking-plugins   # a real node (kubelet + runtime)
+  containerd runc containernetworking-plugins iptables   # a real node (kubelet + runtime + kube-proxy)
   lua5.1                      # Argo CD health checks, evaluated as Argo CD does
   iproute2 openssl jq procps util-linux
 )

@@ -9,6 +9,7 @@ import { benchmarkClientLimits, defaultClientLimits } from './components.js';
 import { ClusterError } from './errors.js';
 import { clusterStateDir } from './paths.js';
 import { resolvePoolsPath } from './pools.js';
+import { startRealNode, stopRealNode } from './realnode/index.js';
 import { acquireLock, liveness, readState, stateFileName, writeState, type ClusterState } from './state.js';
 
 const upCommand = {
@@ -53,6 +54,13 @@ const upCommand = {
       default: '127.0.0.1',
       description: 'Address kube-apiserver listens on and advertises (for a real node: docs/localcluster.md)',
     },
+    realNode: {
+      type: 'boolean',
+      env: 'LIVESTREAM_REAL_NODE',
+      default: false,
+      description:
+        'Also join a real node (kubelet, containerd, kube-proxy, CoreDNS; root; tainted livestream-operator.io/real-node): docs/real-node.md',
+    },
     timeout: {
       type: 'duration',
       env: 'LIVESTREAM_CLUSTER_TIMEOUT',
@@ -85,6 +93,16 @@ function describe(state: ClusterState): string {
 async function forget(dir: string, state: ClusterState): Promise<void> {
   await rm(path.join(dir, stateFileName), { force: true });
   await rm(state.kubeconfigPath, { force: true });
+}
+
+/** Joins a real node to the cluster; it outlives this command, and cluster:down stops it. */
+async function upRealNode(kubeconfigPath: string): Promise<void> {
+  const node = await startRealNode({
+    kubeconfigPath,
+    detached: true,
+    progress: (line) => say(`cluster:up: real node: ${line}`),
+  });
+  say(`cluster:up: real node ${node.name} Ready at ${node.nodeIP} (pods ${node.podCidr})`);
 }
 
 async function up(argv: string[]): Promise<number> {
@@ -122,6 +140,7 @@ async function up(argv: string[]): Promise<number> {
               options.pools,
           );
         say(`a local cluster is already running (${describe(existing)}); reusing it.`);
+        if (options.realNode) await upRealNode(existing.kubeconfigPath);
         process.stdout.write(`${existing.kubeconfigPath}\n`);
         return 0;
       }
@@ -155,6 +174,7 @@ async function up(argv: string[]): Promise<number> {
       process.off('SIGINT', interrupted).off('SIGTERM', interrupted).off('SIGHUP', interrupted);
     }
     await writeState(dir, cluster.state);
+    if (options.realNode) await upRealNode(cluster.kubeconfigPath);
     say(
       [
         `cluster:up: ready: ${describe(cluster.state)}`,
@@ -185,6 +205,11 @@ async function down(argv: string[]): Promise<number> {
       say(`no local cluster is recorded in ${dir}; nothing to stop.`);
       return 0;
     }
+    const node = await stopRealNode((line) => say(`cluster:down: real node: ${line}`), state.kubeconfigPath);
+    if (node)
+      say(
+        `cluster:down: real node stopped${node.leftovers.length ? `; left: ${node.leftovers.join('; ')}` : ''}`,
+      );
     const report = await stopRecorded(state);
     for (const p of report.processes) {
       const note =

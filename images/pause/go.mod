@@ -1,0 +1,3 @@
+module livestream-operator/images/pause
+
+go 1.22
