@@ -93,7 +93,7 @@ describe('sizing one stream', () => {
     ).cpu;
     const x265 = podSize(seedLadder(only720p30, hevc), 'cpu').cpu;
     assert.ok(
-      medium > 2 * base && sixty > 1.8 * base && x265 > 4 * base,
+      medium > 1.5 * base && sixty > 1.5 * base && x265 > 2.5 * base,
       `${base} ${medium} ${sixty} ${x265}`,
     );
   });
