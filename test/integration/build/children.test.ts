@@ -23,7 +23,7 @@ import {
 import {
   DEFAULT_POLICY,
   decidePlacement,
-  type NodeView,
+  toNodeView,
   type PlacementResult,
 } from '../../../operator/placement/index.js';
 import { withDefaults } from '../../unit/build/fixtures.js';
@@ -61,23 +61,6 @@ async function kubectlOk(args: string[], input?: string): Promise<string> {
 }
 
 const getJson = async <T>(args: string[]) => JSON.parse(await kubectlOk([...args, '-o', 'json'])) as T;
-
-/** Nodes as the operator sees them: nothing requested yet (the namespace is new, the cluster idle). */
-function nodeView(node: V1Node): NodeView {
-  return {
-    name: node.metadata!.name!,
-    labels: node.metadata?.labels ?? {},
-    taints: (node.spec?.taints ?? []).map((t) => ({
-      key: t.key,
-      ...(t.value ? { value: t.value } : {}),
-      effect: t.effect,
-    })),
-    allocatable: node.status?.allocatable ?? {},
-    requested: {},
-    ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-    unschedulable: node.spec?.unschedulable ?? false,
-  };
-}
 
 /** Server-side apply of objects (a List), returning name -> resourceVersion. */
 async function apply(objects: KubernetesObject[]): Promise<Map<string, string>> {
@@ -137,7 +120,9 @@ before(async () => {
   delete studioB.spec.placement.nodeSelector;
   studioB.metadata = { name: 'studio-b-any-zone', namespace };
   streams.push(studioB);
-  const nodes = (await getJson<{ items: V1Node[] }>(['get', 'nodes'])).items.map(nodeView);
+  // Nodes as the operator sees them: the requests of every pod already bound count.
+  const pods = (await getJson<{ items: V1Pod[] }>(['get', 'pods', '--all-namespaces'])).items;
+  const nodes = (await getJson<{ items: V1Node[] }>(['get', 'nodes'])).items.map((n) => toNodeView(n, pods));
   for (const stream of streams) {
     const profile = profiles.get(stream.spec.profileRef.name)!;
     placements.set(
