@@ -465,6 +465,27 @@ describe('the transcoder pod of a placement', () => {
     assert.equal(pod.supplementalGroups, undefined);
   });
 
+  const productsIn = (result: ReturnType<typeof placed>) =>
+    result.pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]
+      ?.matchExpressions?.[0]?.values;
+
+  test('the GPU affinity does not change as nodes fill up (no rollout when capacity moves)', () => {
+    const free = placed({ stream: nvidiaFirst, nodes: all });
+    const l4sFull = placed({ stream: nvidiaFirst, nodes: where(all, 'nvidia-l4', gpusFull) });
+    assert.deepEqual(l4sFull.candidateNodes, ['geforce-rtx-0']);
+    assert.deepEqual(productsIn(l4sFull), productsIn(free));
+    assert.deepEqual(productsIn(free), ['NVIDIA-GeForce-RTX-4090', 'NVIDIA-L4']);
+  });
+
+  test('the GPU affinity lists only products on nodes the nodeSelector allows', () => {
+    const stream = liveStream(
+      's',
+      preference('nvidia'),
+      nodeSelector({ 'livestream-operator.io/pool': 'nvidia-l4' }),
+    );
+    assert.deepEqual(productsIn(placed({ stream, nodes: all })), ['NVIDIA-L4']);
+  });
+
   test("on NVIDIA: the stream's runtimeClassName, else the policy's", () => {
     const policy = { nvidiaRuntimeClass: 'nvidia-cdi' };
     assert.equal(placed({ stream: nvidiaFirst, nodes: all, policy }).pod.runtimeClassName, 'nvidia-cdi');
