@@ -8,10 +8,13 @@
 //      generated key, and the demo prints where to watch it;
 //   4. `kubectl get livestreams` every few seconds until Ctrl-C (or --duration), then it stops
 //      everything it started.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { healthProblems, startOwnedCluster, type RunningCluster } from '../localcluster/src/cluster.js';
 import { runKubectl } from '../localcluster/src/kubectl.js';
 import { clusterStateDir } from '../localcluster/src/paths.js';
@@ -21,6 +24,7 @@ import { readState } from '../localcluster/src/state.js';
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const NAMESPACE = 'demo';
 const CPU_STREAM = 'town-hall'; // examples/livestream-cpu-only.yaml
+const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const { values: flags } = parseArgs({
@@ -160,6 +164,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
 
   console.log(`livestream-operator started (metrics: http://127.0.0.1:${httpPort}/metrics).`);
+  await prepareExamples(kubectl);
   await kubectl(['-n', NAMESPACE, 'apply', '-f', path.join(repoRoot, 'examples')]);
   console.log(`Applied examples/ to namespace ${NAMESPACE}.\n`);
 
@@ -182,6 +187,61 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * What the examples expect a real cluster to have: the `nvidia` RuntimeClass (the NVIDIA GPU
+ * Operator makes it) and studio-b's own Secrets (a stream key, and a certificate cert-manager would
+ * issue; here a self-signed one).
+ */
+async function prepareExamples(kubectl: (args: string[], input?: string) => Promise<string>): Promise<void> {
+  const runtimeClass = {
+    apiVersion: 'node.k8s.io/v1',
+    kind: 'RuntimeClass',
+    metadata: { name: 'nvidia' },
+    handler: 'nvidia',
+  };
+  await kubectl(['apply', '-f', '-'], JSON.stringify(runtimeClass));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lso-demo-'));
+  try {
+    const [cert, key] = [path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')];
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '7',
+      '-subj',
+      '/CN=studio-b.demo.example',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
+    const secrets = [
+      ['tls', 'studio-b-tls', `--cert=${cert}`, `--key=${key}`],
+      ['generic', 'studio-b-key', `--from-literal=streamKey=${randomBytes(24).toString('base64url')}`],
+    ];
+    for (const args of secrets) {
+      const manifest = await kubectl([
+        '-n',
+        NAMESPACE,
+        'create',
+        'secret',
+        ...args,
+        '--dry-run=client',
+        '-o',
+        'yaml',
+      ]);
+      await kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], manifest);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** ffmpeg publishes a test pattern to the CPU stream's ingest Service with the generated key. */
 async function publishTestPattern(
   kubectl: (args: string[]) => Promise<string>,
@@ -189,15 +249,17 @@ async function publishTestPattern(
 ): Promise<ChildProcess | undefined> {
   const get = async (what: string, jsonpath: string) =>
     kubectl(['-n', NAMESPACE, 'get', what, '-o', `jsonpath=${jsonpath}`]);
-  let secretName = '';
-  for (let i = 0; i < 60 && !stopped() && !secretName; i++) {
-    secretName = await get(`livestream/${CPU_STREAM}`, '{.status.ingest.streamKeySecretRef.name}').catch(
-      () => '',
-    );
-    if (!secretName) await sleep(2_000);
+  // The ingest accepts a publish once its pod is ready: the LiveStream says Waiting then.
+  let state = '';
+  for (let i = 0; i < 90 && !stopped() && state !== 'Waiting'; i++) {
+    state = await get(`livestream/${CPU_STREAM}`, '{.status.ingest.state}').catch(() => '');
+    if (state !== 'Waiting') await sleep(2_000);
   }
-  if (!secretName) {
-    console.log(`The ${CPU_STREAM} LiveStream reports no stream key Secret; not publishing.`);
+  const secretName = await get(`livestream/${CPU_STREAM}`, '{.status.ingest.streamKeySecretRef.name}');
+  if (state !== 'Waiting' || !secretName) {
+    console.log(
+      `The ${CPU_STREAM} ingest did not become ready (state ${state || 'unknown'}); not publishing.`,
+    );
     return undefined;
   }
   const key = Buffer.from(await get(`secret/${secretName}`, '{.data.streamKey}'), 'base64').toString('utf8');
