@@ -293,6 +293,10 @@ export class Supervisor {
     this.speed = null;
     this.fps = null;
     const exitText = `ffmpeg exited (code ${exit.code ?? 'none'}, signal ${exit.signal ?? 'none'})`;
+    if (this.stopping) {
+      this.log.info('ffmpeg stopped for shutdown', { exit: exitText, stderrTail: exit.stderrTail.slice(-3) });
+      return { reason: 'input_ended', detail: 'shutdown', encodedMs };
+    }
     if (requested) {
       this.log.info('ffmpeg stopped', { reason: requested.reason, detail: requested.detail, exit: exitText });
       return { ...requested, encodedMs };
