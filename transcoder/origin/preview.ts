@@ -27,7 +27,7 @@ export function previewPage(title: string, dash: boolean): string {
 <script>
   const video = document.getElementById('video');
   const state = document.getElementById('state');
-  const preview = (window.preview = { errors: [], fatal: null, levelSwitches: [], hls: null });
+  const preview = (window.preview = { errors: [], fatal: null, levelSwitches: [], hls: null, playing: null });
   function show() {
     const hls = preview.hls;
     const level = hls && hls.levels[hls.currentLevel];
@@ -47,6 +47,8 @@ export function previewPage(title: string, dash: boolean): string {
         else setTimeout(() => hls.startLoad(), 1000);
       }
     });
+    // The fragment on screen: sequence number and discontinuity counter (cc grows at each restart).
+    hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => (preview.playing = { sn: data.frag.sn, cc: data.frag.cc }));
     hls.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => preview.levelSwitches.push(data.level));
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       const box = document.getElementById('levels');

@@ -57,9 +57,13 @@ export class Origin {
     return this.server.address() as AddressInfo;
   }
 
+  /** Stops accepting; requests in flight get a second, then players' keep-alive connections are cut. */
   async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const timer = setTimeout(() => this.server.closeAllConnections(), 1000);
+    await closed;
+    clearTimeout(timer);
   }
 
   private send(
