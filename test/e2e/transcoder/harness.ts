@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import type { TranscoderConfig } from '../../../transcoder/config.js';
 import type { TranscoderStatus } from '../../../transcoder/status.js';
-import { Ingest, Metrics, PLAY_TOKEN, Proc, freePort, repoRoot, waitFor } from '../ingest/harness.js';
+import { Metrics, Proc, freePort, repoRoot, waitFor, type Ingest } from '../ingest/harness.js';
 
 export {
   Ingest,
