@@ -18,9 +18,10 @@ import {
   smallLadder,
   stopAll,
   waitFor,
+  option,
 } from './transcoder-lib.js';
 
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3);
+const runs = Number(option('--runs', '3'));
 
 async function firstSegmentRun(): Promise<{
   firstSegmentMs: number;

@@ -17,9 +17,10 @@ import {
   smallLadder,
   stopAll,
   waitFor,
+  option,
 } from './transcoder-lib.js';
 
-const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1] || 60);
+const seconds = Number(option('--seconds', '60'));
 
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}`);
