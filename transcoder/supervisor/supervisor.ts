@@ -50,6 +50,9 @@ export interface SupervisorSnapshot {
   layout: OutputLayout | null;
 }
 
+/** Ingest polls: often while waiting (it is the publish-to-first-segment latency), rarely while encoding. */
+const WAITING_POLL_MS = 200;
+const RUNNING_POLL_MS = 3000;
 /** A run that encoded this long resets the backoff. */
 const HEALTHY_RUN_MS = 30_000;
 
@@ -79,7 +82,7 @@ export class Supervisor {
     const b = deps.settings.supervisor.restartBackoff;
     this.backoff = new Backoff(b.initialSeconds * 1000, b.maxSeconds * 1000);
     this.now = deps.now ?? Date.now;
-    this.tickMs = deps.tickMs ?? 500;
+    this.tickMs = deps.tickMs ?? 1000;
     this.log = deps.log.child({ component: 'supervisor' });
   }
 
@@ -188,7 +191,7 @@ export class Supervisor {
         lastProblem = problem;
         this.lastError = problem;
       }
-      await this.sleep(500);
+      await this.sleep(WAITING_POLL_MS);
     }
     return undefined;
   }
@@ -266,7 +269,7 @@ export class Supervisor {
         this.log.warn('ffmpeg stalled; restarting it', { detail: stall });
         break;
       }
-      if (now - lastIngestCheck >= 2000) {
+      if (now - lastIngestCheck >= RUNNING_POLL_MS) {
         lastIngestCheck = now;
         const view = await this.deps.readIngest().catch(() => undefined);
         if (view && !view.publishing) notPublishing += 1;
