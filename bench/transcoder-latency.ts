@@ -44,7 +44,9 @@ async function firstSegmentRun(): Promise<{
       const master = await fetch(`${transcoder.origin}/master.m3u8`);
       if (!master.ok) return undefined;
       const lists = await Promise.all(
-        names.map(async (n) => (await fetch(`${transcoder.origin}/${n}/index.m3u8`)).text().catch(() => '')),
+        names.map(async (n) =>
+          fetch(`${transcoder.origin}/${n}/index.m3u8`).then((r) => (r.ok ? r.text() : '')),
+        ),
       );
       const parsed = lists.map((t) => mediaPlaylist(t));
       return parsed.every((p) => p.segments.length > 0) ? { at: Date.now(), text: lists[0]! } : undefined;

@@ -69,6 +69,10 @@ export function buildFfmpegArgs(s: Settings, plan: EncoderPlan, input: FfmpegInp
     // A pull that stops delivering ends ffmpeg instead of hanging (microseconds).
     '-rw_timeout',
     String(Math.round(s.ingest.readTimeoutSeconds * 1_000_000)),
+    // FLV's default 5 s of probing delays the first segment by ~0.6 s; the ingest hands over the
+    // sequence headers and the last GOP at once, so 1 s finds both streams.
+    '-analyzeduration',
+    '1000000',
     '-i',
     input.url,
     '-filter_complex',

@@ -161,6 +161,7 @@ export function mediaPlaylist(text: string): {
   segments: { uri: string; duration: number; discontinuity: boolean }[];
   map: string | null;
 } {
+  if (!text.startsWith('#EXTM3U')) return { sequence: 0, segments: [], map: null };
   const lines = text.split('\n').map((l) => l.trim());
   const sequence = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0);
   const map = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1] ?? null;
