@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     ];
     for (const [kind, pid] of pids) {
       const now = cpuSeconds(pid);
+      if (now === 0) continue; // exited: its last sample stands
       if (count && last.has(pid)) used[kind] += now - last.get(pid)!;
       last.set(pid, now);
     }
