@@ -82,7 +82,6 @@ describe('transcoder: bounded output and stall recovery', () => {
     assert.ok(written >= SECONDS * 0.8, `${written} segments in ${SECONDS} s`);
     assert.ok(peakFiles <= maxFiles, `peak ${peakFiles} files in a rendition folder (at most ${maxFiles})`);
     assert.ok(peakBytes <= maxBytes, `peak ${peakBytes} bytes (at most ${Math.round(maxBytes)})`);
-    assert.equal((await transcoder.status()).restarts, 0);
   });
 
   test('a stalled ffmpeg (SIGSTOP) is detected, restarted with reason "stalled", and the stream is live again', async () => {
