@@ -76,8 +76,10 @@ describe('transcoder: bounded output and stall recovery', () => {
       await sleep(1000);
     }
     const written = last - first;
+    const { restarts, lastRestartReason } = await transcoder.status();
+    // A restart (a loaded machine can stall a run) does not change the bound: the window continues.
     console.log(
-      `bounded output: ${written} segments written, peak ${peakFiles} files per rendition, peak ${peakBytes} bytes`,
+      `bounded output: ${written} segments written in ${SECONDS} s, peak ${peakFiles} files per rendition, peak ${peakBytes} bytes, ${restarts} restarts (${lastRestartReason ?? 'none'})`,
     );
     assert.ok(written >= SECONDS * 0.8, `${written} segments in ${SECONDS} s`);
     assert.ok(peakFiles <= maxFiles, `peak ${peakFiles} files in a rendition folder (at most ${maxFiles})`);
