@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/log.js';
 import type { Settings } from '../config.js';
 import { buildFfmpegArgs, redactArgs, type FfmpegJob, type OutputLayout } from '../ffmpeg/args.js';
 import type { EncoderPlan } from '../ffmpeg/encoders.js';
-import type { FfmpegExit, FfmpegProcess } from '../ffmpeg/process.js';
+import type { FfmpegExit } from '../ffmpeg/process.js';
 import type { Progress } from '../ffmpeg/progress.js';
 import type { TranscoderState } from '../status.js';
 import { Backoff } from './backoff.js';
@@ -15,6 +15,12 @@ import { SpeedWindow } from './speed.js';
 import { SPEED_FLOOR, stallReason } from './stall.js';
 
 export type RestartReason = 'input_ended' | 'publisher_changed' | 'ffmpeg_failed' | 'stalled';
+
+/** What the supervisor needs of a running ffmpeg (FfmpegProcess; a fake in unit tests). */
+export interface FfmpegRun {
+  readonly exited: Promise<FfmpegExit>;
+  stop(graceMs: number): Promise<FfmpegExit>;
+}
 
 export interface SupervisorDeps {
   settings: Settings;
@@ -27,7 +33,7 @@ export interface SupervisorDeps {
     job: FfmpegJob,
     onProgress: (p: Progress) => void,
     onStderrLine: (line: string) => void,
-  ) => FfmpegProcess;
+  ) => FfmpegRun;
   onRestart?: (reason: RestartReason) => void;
   now?: () => number;
   /** How often the running ffmpeg and the ingest are checked. */
@@ -70,7 +76,7 @@ export class Supervisor {
   private stalled = false;
   private lastError: string | null = null;
   private layout: OutputLayout | null = null;
-  private proc: FfmpegProcess | undefined;
+  private proc: FfmpegRun | undefined;
   private loop: Promise<void> | undefined;
   private readonly stopController = new AbortController();
   private readonly backoff: Backoff;
