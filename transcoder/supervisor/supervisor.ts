@@ -56,6 +56,11 @@ export interface SupervisorSnapshot {
   layout: OutputLayout | null;
 }
 
+/** Removes `token=` query values (the ingest's token alphabet) from text: ffmpeg quotes its input URL in errors. */
+export function redactToken(text: string): string {
+  return text.replace(/([?&]token=)[A-Za-z0-9._~+=%-]*/gi, '$1[redacted]');
+}
+
 /** Ingest polls: often while waiting (it is the publish-to-first-segment latency), rarely while encoding. */
 const WAITING_POLL_MS = 200;
 const RUNNING_POLL_MS = 3000;
@@ -312,7 +317,8 @@ export class Supervisor {
     }
     // ffmpeg ended by itself: the input ended (read timeout, publisher gone), or it failed.
     const view = await this.deps.readIngest().catch(() => undefined);
-    const last = exit.stderrTail.slice(-3).join(' | ');
+    // ffmpeg names its input in errors: the token must not reach /status (the logger scrubs logs).
+    const last = redactToken(exit.stderrTail.slice(-3).join(' | '));
     if (view && !view.publishing)
       return { reason: 'input_ended', detail: `${exitText}; the ingest has no publisher`, encodedMs };
     if (view && view.since !== ingest.since)

@@ -6,7 +6,12 @@ import { Logger } from '../../../lib/log.js';
 import type { FfmpegExit } from '../../../transcoder/ffmpeg/process.js';
 import type { Progress } from '../../../transcoder/ffmpeg/progress.js';
 import type { IngestView } from '../../../transcoder/supervisor/ingest.js';
-import { Supervisor, type FfmpegRun, type RestartReason } from '../../../transcoder/supervisor/supervisor.js';
+import {
+  Supervisor,
+  redactToken,
+  type FfmpegRun,
+  type RestartReason,
+} from '../../../transcoder/supervisor/supervisor.js';
 import { chooseEncoder } from '../../../transcoder/ffmpeg/encoders.js';
 import { debianCapabilities, settings } from './fixtures.js';
 
@@ -149,5 +154,12 @@ describe('supervisor', () => {
     );
     await h.until('started again after the pause', () => h.runs.length === 2);
     await h.supervisor.stop();
+  });
+
+  test('ffmpeg errors that quote the pull URL lose the token before they reach the status', () => {
+    assert.equal(
+      redactToken('rtmp://main-ingest:1935/live/stream?token=token-1-abcdef: Input/output error'),
+      'rtmp://main-ingest:1935/live/stream?token=[redacted]: Input/output error',
+    );
   });
 });
