@@ -12,7 +12,7 @@ import { probe, runFfmpeg } from './ffmpeg/probe.js';
 import { TranscoderMetrics } from './metrics.js';
 import { ruleFor } from './origin/files.js';
 import { Origin } from './origin/server.js';
-import { SegmentWatcher } from './output/segments.js';
+import { pruneUnlisted, SegmentWatcher } from './output/segments.js';
 import { buildStatus } from './report.js';
 import type { TranscoderStatus } from './status.js';
 import { readIngest } from './supervisor/ingest.js';
@@ -102,6 +102,11 @@ export async function startTranscoder(options: TranscoderOptions, log: Logger): 
             onStderrLine,
           }),
         onRestart: (reason) => metricsRef.current?.restarted(reason),
+        beforeStart: (layout) => {
+          const removed = pruneUnlisted(settings.output.directory, layout);
+          if (removed.length)
+            log.info('removed segments the previous ffmpeg left', { files: removed.length });
+        },
       })
     : null;
 

@@ -1,7 +1,7 @@
 // Per-rendition figures measured from the files ffmpeg wrote: age of the newest segment, bitrate
 // of the last few segments, the newest segment's duration (from the playlist) and how many
 // segments were written. A scan lists a handful of small folders once a second.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { OutputLayout, RenditionLayout } from '../ffmpeg/args.js';
 
@@ -114,4 +114,49 @@ export class SegmentWatcher {
       targetBitsPerSecond: r.targetBitsPerSecond,
     };
   }
+}
+
+/**
+ * Removes what an ended ffmpeg run left behind that the next run would never delete: segments no
+ * longer listed in their playlist (ffmpeg forgets the ones it kept past the window when it ends,
+ * and an ffmpeg that was killed leaves its `.tmp` file). HLS continues the listed ones (append_list);
+ * DASH starts its numbering over, so its files all go. Returns the names removed.
+ */
+export function pruneUnlisted(directory: string, layout: OutputLayout): string[] {
+  const removed: string[] = [];
+  const remove = (dir: string, name: string) => {
+    try {
+      rmSync(path.join(directory, dir, name), { force: true });
+      removed.push(path.join(dir, name));
+    } catch {
+      // already gone
+    }
+  };
+  for (const r of layout.renditions) {
+    let names: string[];
+    try {
+      names = readdirSync(path.join(directory, r.dir));
+    } catch {
+      continue;
+    }
+    let listed = new Set<string>();
+    if (!layout.manifest) {
+      try {
+        const playlist = readFileSync(path.join(directory, r.playlist), 'utf8');
+        listed = new Set(
+          playlist
+            .split('\n')
+            .filter((l) => l && !l.startsWith('#'))
+            .map((l) => l.trim()),
+        );
+      } catch {
+        listed = new Set();
+      }
+    }
+    for (const name of names) {
+      const segment = r.segments.some((p) => p.test(name));
+      if (name.endsWith('.tmp') || (segment && !listed.has(name))) remove(r.dir, name);
+    }
+  }
+  return removed;
 }

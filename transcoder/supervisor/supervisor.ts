@@ -35,6 +35,8 @@ export interface SupervisorDeps {
     onStderrLine: (line: string) => void,
   ) => FfmpegRun;
   onRestart?: (reason: RestartReason) => void;
+  /** Called before every ffmpeg start with the layout it will write (the output folder's cleanup). */
+  beforeStart?: (layout: OutputLayout) => void;
   now?: () => number;
   /** How often the running ffmpeg and the ingest are checked. */
   tickMs?: number;
@@ -165,6 +167,7 @@ export class Supervisor {
       const url = `${this.deps.settings.ingest.pullUrl}?token=${encodeURIComponent(token)}`;
       const job = buildFfmpegArgs(this.deps.settings, this.deps.plan, { url, sourceFps: ingest.sourceFps });
       this.layout = job.layout;
+      this.deps.beforeStart?.(job.layout);
       const { reason, detail, encodedMs } = await this.runOnce(job, ingest);
       if (this.stopping) break;
       this.restarts += 1;

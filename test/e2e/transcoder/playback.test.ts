@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { DELETE_THRESHOLD } from '../../../transcoder/ffmpeg/args.js';
 import {
   CHROMIUM_FLAGS,
   Ingest,
@@ -326,6 +327,12 @@ describe('transcoder: ingest to HLS to a browser', () => {
       );
       const { segments } = mediaPlaylist(readFileSync(join(dir, 'index.m3u8'), 'utf8'));
       for (const s of segments) assert.ok(existsSync(join(dir, s.uri)), `${name}/${s.uri}`);
+      // After the restart too, only the window is on disk: listed + kept past the window + init + playlist.
+      const files = readdirSync(dir);
+      assert.ok(
+        files.length <= transcoder.config.output.playlistSize + DELETE_THRESHOLD + 2,
+        files.join(' '),
+      );
     }
   });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { layout } from '../../../transcoder/ffmpeg/args.js';
-import { lastSegmentDuration, SegmentWatcher } from '../../../transcoder/output/segments.js';
+import { lastSegmentDuration, pruneUnlisted, SegmentWatcher } from '../../../transcoder/output/segments.js';
 import { buildStatus } from '../../../transcoder/report.js';
 import { Backoff } from '../../../transcoder/supervisor/backoff.js';
 import { normaliseFps } from '../../../transcoder/supervisor/ingest.js';
@@ -147,6 +147,36 @@ describe('segment figures', () => {
         ['Encoding', 'Stalled', 'Pending'],
       );
       assert.equal(status.live, false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('between runs, segments the playlist no longer lists and temporary files are removed; listed ones stay', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lso-prune-'));
+    try {
+      const s = settings((c) => (c.output.directory = dir));
+      const l = layout(s, 30);
+      mkdirSync(path.join(dir, '1080p'));
+      for (const name of [
+        'seg_00001.m4s',
+        'seg_00002.m4s',
+        'seg_00003.m4s',
+        'seg_00004.m4s.tmp',
+        'init_0.mp4',
+      ])
+        writeFileSync(path.join(dir, '1080p', name), 'x');
+      writeFileSync(path.join(dir, '1080p', 'index.m3u8'), '#EXTM3U\n#EXTINF:2.0,\nseg_00003.m4s\n');
+      assert.deepEqual(pruneUnlisted(dir, l).sort(), [
+        '1080p/seg_00001.m4s',
+        '1080p/seg_00002.m4s',
+        '1080p/seg_00004.m4s.tmp',
+      ]);
+      assert.deepEqual(readdirSync(path.join(dir, '1080p')).sort(), [
+        'index.m3u8',
+        'init_0.mp4',
+        'seg_00003.m4s',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
