@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-// Entrypoint of livestream-transcoder.
+// Entrypoint of livestream-transcoder: flags and environment, JSON logs, signals.
 import { runMain } from '../lib/cli.js';
+import { Logger, parseLevel } from '../lib/log.js';
+import { Shutdown } from '../lib/shutdown.js';
+import { startTranscoder } from './app.js';
+import { command } from './cli.js';
 
-const command = {
-  name: 'livestream-transcoder',
-  summary:
-    'Pulls one LiveStream from its ingest and runs the ffmpeg ABR ladder from its TranscodeProfile, serving HLS/DASH.',
-  epilog: 'Not implemented yet: this program only prints this help. See README.md "Status".',
-  options: {},
-};
-
-await runMain(command, async () => {
-  process.stderr.write('livestream-transcoder is not implemented yet (see README.md "Status").\n');
-  process.exit(3);
+await runMain(command, async (options) => {
+  const log = new Logger({ program: 'livestream-transcoder' }, { level: parseLevel(options.logLevel) });
+  // ffmpeg gets 5 s to finish its segment and playlists after SIGTERM; the servers close after it.
+  const shutdown = new Shutdown({ graceMs: 10_000, log });
+  shutdown.listen();
+  const transcoder = await startTranscoder(options, log);
+  shutdown.add('transcoder', () => transcoder.stop());
 });

@@ -4,7 +4,14 @@
 import type { Accelerator } from '../operator/api/v1alpha1/types.js';
 
 export type TranscoderState =
-  'WaitingForPublisher' | 'Starting' | 'Encoding' | 'Restarting' | 'Stalled' | 'Stopping';
+  | 'WaitingForPublisher'
+  | 'Starting'
+  | 'Encoding'
+  | 'Restarting'
+  | 'Stalled'
+  | 'Stopping'
+  /** No encoder this config allows can run here (lastError says why); ffmpeg is not started. */
+  | 'Failed';
 
 export interface TranscoderStatus {
   /** Serving: config valid, ffmpeg usable, origin listening. */
@@ -28,6 +35,16 @@ export interface TranscoderStatus {
   restarts: number;
   lastRestartReason: string | null;
   renditions: TranscoderRenditionStatus[];
+  /** Encoding and every rendition wrote a segment recently: viewers get fresh video. */
+  live: boolean;
+  /** How ffmpeg reaches the hardware: software, nvenc, vaapi, qsv or amf. */
+  api: string;
+  /** Where the source is decoded: software, cuda or vaapi. */
+  decode: string;
+  /** The ffmpeg in use ("5.1.9-0+deb12u1"), null before the probe. */
+  ffmpegVersion: string | null;
+  /** The last problem (ffmpeg's error, an unreachable ingest, no usable encoder); null when none. */
+  lastError: string | null;
 }
 
 export interface TranscoderRenditionStatus {
@@ -37,4 +54,10 @@ export interface TranscoderRenditionStatus {
   bitsPerSecond: number | null;
   /** Age of the newest segment in seconds, null before the first. */
   newestSegmentAgeSeconds: number | null;
+  /** Video + audio bits per second the ladder asks for; null for a passthrough. */
+  targetBitsPerSecond: number | null;
+  /** Duration of the newest segment (EXTINF), null before the first. */
+  segmentSeconds: number | null;
+  /** Output frame rate; null for a passthrough. */
+  frameRate: number | null;
 }
