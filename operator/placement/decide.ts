@@ -32,9 +32,6 @@ interface Attempt {
   summary?: string;
 }
 
-/** Node notes shown in a message, most relevant (furthest stage) first. */
-const MAX_NOTES = 5;
-
 function needsFor(
   input: PlacementInput,
   policy: PlacementPolicy,
@@ -54,13 +51,31 @@ function needsFor(
   };
 }
 
+/** Groups of nodes shown in a message (most relevant first), and names shown per group. */
+const MAX_GROUPS = 4;
+const MAX_NAMES = 3;
+
+/** "nvidia-l4-0, nvidia-l4-1 4/4 in use, nvidia-h100-0 NVIDIA-H100-80GB-HBM3 cannot encode": nodes with the same note together, furthest stage first. */
 function notes(outcomes: NodeOutcome[]): string {
-  const sorted = outcomes
-    .filter((o) => o.note !== undefined)
-    .sort((a, b) => b.stage - a.stage || a.node.name.localeCompare(b.node.name));
-  const shown = sorted.slice(0, MAX_NOTES).map((o) => o.note);
-  const more = sorted.length - shown.length;
-  return shown.join(', ') + (more > 0 ? ` and ${more} more` : '');
+  const groups = new Map<string, { stage: number; names: string[] }>();
+  for (const o of outcomes) {
+    if (o.note === undefined) continue;
+    const group = groups.get(o.note) ?? { stage: o.stage, names: [] };
+    group.names.push(o.node.name);
+    groups.set(o.note, group);
+  }
+  const sorted = [...groups.entries()].sort(
+    ([, a], [, b]) =>
+      b.stage - a.stage || b.names.length - a.names.length || a.names[0]!.localeCompare(b.names[0]!),
+  );
+  const shown = sorted.slice(0, MAX_GROUPS).map(([note, { names }]) => {
+    const sortedNames = [...names].sort();
+    const more = sortedNames.length - MAX_NAMES;
+    const who = sortedNames.slice(0, MAX_NAMES).join(', ') + (more > 0 ? ` and ${more} more` : '');
+    return `${who} ${note}`;
+  });
+  const hidden = sorted.slice(MAX_GROUPS).reduce((sum, [, g]) => sum + g.names.length, 0);
+  return shown.join(', ') + (hidden > 0 ? `, and ${hidden} other node${hidden === 1 ? '' : 's'}` : '');
 }
 
 const capable = (vendor: GpuVendor) =>

@@ -24,7 +24,7 @@ export type StageValue = (typeof Stage)[keyof typeof Stage];
 export interface NodeOutcome {
   node: NodeView;
   stage: StageValue;
-  /** Why the node does not fit, starting with its name; undefined when it fits. */
+  /** Why the node does not fit (without its name), e.g. "4/4 in use"; undefined when it fits. */
   note?: string;
   /** The GPU product label, when the node has one. */
   product?: string;
@@ -88,7 +88,7 @@ function resourceProblem(node: NodeView, needs: PodNeeds): string | undefined {
 const outcome = (node: NodeView, stage: StageValue, why?: string, product?: string): NodeOutcome => ({
   node,
   stage,
-  ...(why === undefined ? {} : { note: `${node.name} ${why}` }),
+  ...(why === undefined ? {} : { note: why }),
   ...(product === undefined ? {} : { product }),
 });
 
