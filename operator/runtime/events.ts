@@ -2,6 +2,7 @@
 // The same reason and note for one object within `dedupeMs` is recorded once: callers emit on
 // transitions, and this keeps a flapping condition from flooding the API server. Notes never carry
 // secrets (stream keys live only in Secrets).
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../lib/log.js';
 import { microTime } from './conditions.js';
 import type { KubeClient, KubeObject } from './rest.js';
@@ -41,7 +42,8 @@ export class EventRecorder {
     const body = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
-      metadata: { generateName: `${name}.`, namespace },
+      // client-go's naming: <object>.<unique hex> (generateName would need a name ending in an alphanumeric).
+      metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace },
       eventTime: microTime(at),
       reportingController: this.o.controller,
       reportingInstance: this.o.instance.slice(0, 128),

@@ -90,7 +90,7 @@ export class LivePoller {
     if (!ingest.ok)
       return {
         kind: 'unreachable',
-        message: `the ingest's status endpoint ${url(t.ingestIP)} did not answer (${ingest.error}); pods simulated by kwok have no real endpoint`,
+        message: `the ingest's status endpoint ${url(t.ingestIP)} did not answer (${ingest.error}); simulated pods (kwok) have no endpoint to ask`,
       };
     if (!t.transcoderIP) return { kind: 'ok', ingest: ingest.value };
     const transcoder = await this.get<TranscoderStatus>(t.transcoderIP);

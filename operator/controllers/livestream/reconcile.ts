@@ -176,6 +176,9 @@ export class LiveStreamReconciler {
       ingest: workload(this.d.caches.deployments.getIn(ns, `${name}-ingest`)),
       transcoder: workload(this.d.caches.deployments.getIn(ns, `${name}-transcoder`)),
       transcoderPod: pod ? { node: pod.nodeName, unschedulable: pod.unschedulable } : undefined,
+      nodeGpuProduct: gpuProductOf(
+        pod?.nodeName ? this.d.caches.nodes.getIn(undefined, pod.nodeName) : undefined,
+      ),
       ingestUrl: ingestUrl(
         stream,
         this.d.caches.services.getIn(ns, `${name}-ingest`) as never,
@@ -294,11 +297,11 @@ interface DeploymentLike {
   metadata: { generation?: number; deletionTimestamp?: string };
   spec?: { replicas?: number };
   status?: {
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
     observedGeneration?: number;
     replicas?: number;
     updatedReplicas?: number;
     availableReplicas?: number;
-    unavailableReplicas?: number;
   };
 }
 
@@ -313,6 +316,13 @@ export function workload(obj: KubeObject | undefined): WorkloadView {
   const total = s.replicas ?? 0;
   if (seen && want > 0 && updated >= want && available >= want && total <= want)
     return { exists: true, available: true };
+  // Pods refused at creation (admission, a missing RuntimeClass, quota) or a rollout past its deadline.
+  const failure = s.conditions?.find(
+    (c) =>
+      (c.type === 'ReplicaFailure' && c.status === 'True') ||
+      (c.type === 'Progressing' && c.status === 'False'),
+  );
+  if (failure) return { exists: true, available: false, failure: `${failure.reason}: ${failure.message}` };
   return {
     exists: true,
     available: false,
@@ -320,6 +330,13 @@ export function workload(obj: KubeObject | undefined): WorkloadView {
       ? `rolling out: ${updated} of ${want} updated, ${available} available`
       : 'waiting for the Deployment controller to see the latest spec',
   };
+}
+
+/** The GPU product label of the node the transcoder landed on. */
+function gpuProductOf(
+  node: { metadata: { labels: Record<string, string> } } | undefined,
+): string | undefined {
+  return node?.metadata.labels['nvidia.com/gpu.product'] ?? node?.metadata.labels['amd.com/gpu.product-name'];
 }
 
 /** The pod whose node and scheduling state status shows: a ready one, else a scheduled one, else any. */

@@ -20,6 +20,8 @@ export interface WorkloadView {
   available: boolean;
   /** Why not available (a short sentence). */
   detail?: string;
+  /** Pods refused or the rollout stuck: needs the user (Stalled). */
+  failure?: string;
 }
 
 export interface PlacementView {
@@ -46,6 +48,8 @@ export interface Observed {
   ingest: WorkloadView;
   transcoder: WorkloadView;
   transcoderPod?: TranscoderPodView;
+  /** The GPU product of the node the transcoder pod is bound to. */
+  nodeGpuProduct?: string;
   ingestUrl: string;
   playback: { hlsUrl?: string; dashUrl?: string; previewUrl?: string };
   live: LiveView;
@@ -73,6 +77,16 @@ function stalledBy(o: Observed): { reason: string; message: string } | undefined
   if (o.keySecretProblem) return { reason: 'StreamKeySecretNotFound', message: o.keySecretProblem };
   if (o.stream.spec.suspend) return undefined;
   if (o.placement && !o.placement.placed) return { reason: o.placement.reason, message: o.placement.message };
+  if (o.ingest.failure)
+    return {
+      reason: 'IngestPodsFailing',
+      message: `the ingest Deployment cannot run its pod: ${o.ingest.failure}`,
+    };
+  if (o.transcoder.failure)
+    return {
+      reason: 'TranscoderPodsFailing',
+      message: `the transcoder Deployment cannot run its pod: ${o.transcoder.failure}`,
+    };
   return undefined;
 }
 
@@ -82,6 +96,7 @@ export function ingestCondition(o: Observed): C {
   if (o.keySecretProblem) return cond('IngestReady', 'False', 'StreamKeySecretNotFound', o.keySecretProblem);
   if (o.ingest.available)
     return cond('IngestReady', 'True', 'Available', `encoders publish to ${o.ingestUrl}`);
+  if (o.ingest.failure) return cond('IngestReady', 'False', 'PodsFailing', o.ingest.failure);
   return cond(
     'IngestReady',
     'False',
@@ -118,6 +133,8 @@ export function transcoderCondition(o: Observed): C {
     );
   if (o.transcoder.available)
     return cond('TranscoderReady', 'True', 'Available', placementText(p, pod?.node) + warn);
+  if (o.transcoder.failure)
+    return cond('TranscoderReady', 'False', 'PodsFailing', o.transcoder.failure + warn);
   return cond(
     'TranscoderReady',
     'False',
@@ -220,7 +237,7 @@ function placementStatus(o: Observed): PlacementStatus | undefined {
     accelerator: p.accelerator,
     encoder: p.encoder,
     ...(o.transcoderPod?.node ? { node: o.transcoderPod.node } : {}),
-    ...(p.gpuProduct ? { gpuProduct: p.gpuProduct } : {}),
+    ...((o.nodeGpuProduct ?? p.gpuProduct) ? { gpuProduct: o.nodeGpuProduct ?? p.gpuProduct } : {}),
     reason: p.reason,
     message: p.message,
   };
