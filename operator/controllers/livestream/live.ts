@@ -8,7 +8,9 @@ import type { Logger } from '../../../lib/log.js';
 
 export type LiveView =
   | { kind: 'disabled' }
+  /** Not asked yet since this process started: status keeps what it said before. */
   | { kind: 'pending' }
+  | { kind: 'noPods' }
   | { kind: 'unreachable'; message: string }
   | { kind: 'ok'; ingest: IngestStatus; transcoder?: TranscoderStatus };
 
@@ -39,12 +41,13 @@ export class LivePoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private polledOnce = false;
 
   constructor(private readonly o: LivePollerOptions) {}
 
   view(key: string): LiveView {
     if (!this.o.enabled) return { kind: 'disabled' };
-    return this.views.get(key) ?? { kind: 'pending' };
+    return this.views.get(key) ?? (this.polledOnce ? { kind: 'noPods' } : { kind: 'pending' });
   }
 
   forget(key: string): void {
@@ -82,10 +85,11 @@ export class LivePoller {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, this.o.concurrency) }, worker));
+    this.polledOnce = true;
   }
 
   private async pollOne(t: LiveTarget): Promise<LiveView> {
-    if (!t.ingestIP) return { kind: 'pending' };
+    if (!t.ingestIP) return { kind: 'noPods' };
     const ingest = await this.get<IngestStatus>(t.ingestIP);
     if (!ingest.ok)
       return {

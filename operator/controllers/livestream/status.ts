@@ -154,7 +154,12 @@ export function liveCondition(o: Observed): C {
         'StatusSourceDisabled',
         'the operator does not read live status (--live-status=false); see the ingest and transcoder /status endpoints',
       );
-    case 'pending':
+    case 'pending': {
+      const before = o.stream.status?.conditions?.find((c) => c.type === 'Live');
+      if (before) return cond('Live', before.status, before.reason, before.message);
+      return cond('Live', 'Unknown', 'NotAskedYet', 'the ingest and transcoder have not been asked yet');
+    }
+    case 'noPods':
       return cond('Live', 'Unknown', 'NoReadyPods', 'no ready ingest and transcoder pods to ask yet');
     case 'unreachable':
       return cond('Live', 'Unknown', 'StatusUnreachable', l.message);
@@ -227,6 +232,7 @@ function ingestState(o: Observed): NonNullable<LiveStreamStatus['ingest']>['stat
   if (o.stream.spec.suspend) return 'Suspended';
   if (!o.ingest.available) return 'Pending';
   if (o.live.kind === 'ok' && o.live.ingest.publishing) return 'Publishing';
+  if (o.live.kind === 'pending' && o.stream.status?.ingest?.state === 'Publishing') return 'Publishing';
   return 'Waiting';
 }
 
@@ -245,6 +251,7 @@ function placementStatus(o: Observed): PlacementStatus | undefined {
 
 export function liveFigures(o: Observed): LiveFigures | undefined {
   const l = o.live;
+  if (l.kind === 'pending' && !o.stream.spec.suspend) return o.stream.status?.live;
   if (l.kind !== 'ok' || !l.ingest.publishing || o.stream.spec.suspend) return undefined;
   const v = l.ingest.video;
   const t = l.transcoder;
