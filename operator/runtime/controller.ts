@@ -78,11 +78,11 @@ export class Controller {
       metrics.reconcileErrors.inc({ controller: name });
       if (err instanceof TerminalError) {
         this.queue.forget(key);
-        log.error('reconcile failed; not retrying', { controller: name, key, err });
+        log.error('reconcile failed; not retrying', { controller: name, object: key, err });
       } else {
         log.warn('reconcile failed; retrying with backoff', {
           controller: name,
-          key,
+          object: key,
           retries: this.queue.retries(key),
           err,
         });

@@ -16,7 +16,7 @@ import type { Cache } from '../../runtime/cache.js';
 import { findCondition, statusChanged, transitions } from '../../runtime/conditions.js';
 import type { Result } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
-import { isNotFound, type KubeClient, type KubeObject } from '../../runtime/rest.js';
+import { ApiError, isNotFound, type KubeClient, type KubeObject } from '../../runtime/rest.js';
 import { kinds, objectPath } from '../../runtime/resources.js';
 import type { LivePoller, LiveView } from './live.js';
 import type { StreamMetrics } from './metrics.js';
@@ -84,11 +84,20 @@ export class LiveStreamReconciler {
         placementView = viewOf(result);
       }
       const desired = this.desired(stream, profile, result);
-      const outcome = await applyChildren(this.d.client, stream as unknown as KubeObject, desired, (kind) =>
-        this.cacheOf(kind),
-      );
-      if (outcome.applied.length) log.info('applied children', { applied: outcome.applied });
-      await this.prune(stream, desired, log);
+      try {
+        const outcome = await applyChildren(this.d.client, stream as unknown as KubeObject, desired, (kind) =>
+          this.cacheOf(kind),
+        );
+        if (outcome.applied.length) log.info('applied children', { applied: outcome.applied });
+        await this.prune(stream, desired, log);
+      } catch (err) {
+        // The API server refused a child (e.g. a nodePort already taken): say so in status, then retry.
+        if (!(err instanceof ApiError) || err.code < 400 || err.code >= 500 || err.code === 409) throw err;
+        const observed = this.observe(stream, profile, placementView, keySecretProblem);
+        observed.applyProblem = err.message;
+        await this.writeStatus(stream, observed, log);
+        throw err;
+      }
     }
 
     const observed = this.observe(stream, profile, placementView, keySecretProblem);

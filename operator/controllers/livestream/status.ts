@@ -43,6 +43,8 @@ export interface Observed {
   stream: LiveStream;
   profile?: TranscodeProfile;
   placement?: PlacementView;
+  /** The API server refused a child (its message), if it did. */
+  applyProblem?: string;
   /** A problem with the user-named stream key Secret, if any. */
   keySecretProblem?: string;
   ingest: WorkloadView;
@@ -75,6 +77,8 @@ function stalledBy(o: Observed): { reason: string; message: string } | undefined
   const missing = profileMissing(o);
   if (missing) return { reason: 'ProfileNotFound', message: missing };
   if (o.keySecretProblem) return { reason: 'StreamKeySecretNotFound', message: o.keySecretProblem };
+  if (o.applyProblem)
+    return { reason: 'ChildRejected', message: `the API server refused a child: ${o.applyProblem}` };
   if (o.stream.spec.suspend) return undefined;
   if (o.placement && !o.placement.placed) return { reason: o.placement.reason, message: o.placement.message };
   if (o.ingest.failure)
