@@ -207,7 +207,7 @@ describe('livestream-operator on the local cluster', () => {
     );
     assert.equal(overflow.status?.placement?.accelerator, 'cpu');
     assert.ok(overflow.status?.placement?.message, 'the placement says why');
-    const premium = await waitFor(
+    const stalledStream = await waitFor(
       () => stream('premium-event'),
       'premium-event Stalled',
       (l) => condition(l, 'Stalled')?.status === 'True',
