@@ -226,7 +226,7 @@ describe('livestream-operator on the local cluster', () => {
       'get',
       'events',
       '--field-selector',
-      'regarding.name=premium-event',
+      'involvedObject.name=premium-event',
       '-o',
       'jsonpath={.items[*].reason}',
     ]);
