@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { Watch } from '@kubernetes/client-node';
 import { useCluster, type TestCluster } from '../../../localcluster/src/testing.js';
 import { Logger } from '../../../lib/log.js';
 import { Cache } from '../../../operator/runtime/cache.js';
@@ -78,9 +79,28 @@ describe('runtime on the real API server', () => {
     await again.stop();
   });
 
-  test('a watch from a resourceVersion the server no longer has (410 Gone) relists and carries on', async () => {
+  test('a watch answered 410 Gone relists (deletes made meanwhile are seen) and carries on watching', async () => {
+    // A fresh local API server keeps every event since it started, so it never answers 410 by itself:
+    // the first watch here gets the ERROR event a compacted server sends; lists and later watches are real.
     const metrics = new RuntimeMetrics({ processMetrics: false });
     const cache = new Cache<KubeObject>('ConfigMap');
+    const real = new Watch(cluster.kubeConfig);
+    let calls = 0;
+    const watch: Pick<Watch, 'watch'> = {
+      watch: async (path, query, callback, done) => {
+        if (++calls > 1) return real.watch(path, query, callback, done);
+        await kubectl(['-n', ns, 'delete', 'configmap', 'a']); // deleted during the "gap"
+        callback(
+          'ERROR',
+          { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' },
+          {},
+        );
+        done(null);
+        return new AbortController();
+      },
+    };
+    const deleted: string[] = [];
+    cache.on({ delete: (o) => deleted.push(o.metadata.name!) });
     const informer = new Informer<KubeObject>({
       client,
       kind: kinds.ConfigMap,
@@ -88,10 +108,8 @@ describe('runtime on the real API server', () => {
       namespace: ns,
       log: quiet,
       metrics: metrics.informer(),
+      watch,
     });
-    await informer.relist();
-    // Pretend the last resourceVersion seen is ancient: the API server answers 410 Gone.
-    (informer as unknown as { resourceVersion: string }).resourceVersion = '1';
     informer.start();
     await until(
       'a relist after 410',
@@ -101,6 +119,7 @@ describe('runtime on the real API server', () => {
         ),
       30_000,
     );
+    await until('the delete missed during the gap is seen', () => deleted.includes('a'), 10_000);
     await kubectl(['-n', ns, 'create', 'configmap', 'after-gone', '--from-literal=x=1']);
     await until('watching again', () => cache.getIn(ns, 'after-gone'), 30_000);
     await informer.stop();
