@@ -74,6 +74,11 @@ export const operatorOptions = {
     description: 'Image of the transcoder pods',
     default: `ghcr.io/livestream-operator/livestream-transcoder:${IMAGE_TAG}`,
   },
+  transcoderNvidiaImage: {
+    type: 'string',
+    description: 'Image of NVIDIA transcoder pods (the transcoder-nvidia target; empty: --transcoder-image)',
+    default: '',
+  },
   imagePullPolicy: {
     type: 'string',
     description: 'imagePullPolicy of the data-plane pods',

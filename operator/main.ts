@@ -58,7 +58,11 @@ async function run(o: OperatorOptions): Promise<void> {
       : undefined,
     policy: policyFrom(o),
     build: {
-      images: { ingest: o.ingestImage, transcoder: o.transcoderImage },
+      images: {
+        ingest: o.ingestImage,
+        transcoder: o.transcoderImage,
+        ...(o.transcoderNvidiaImage ? { transcoderNvidia: o.transcoderNvidiaImage } : {}),
+      },
       imagePullPolicy: o.imagePullPolicy,
       imagePullSecrets: list(o.imagePullSecrets),
       clusterDomain: o.clusterDomain,
