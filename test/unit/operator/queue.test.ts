@@ -95,7 +95,7 @@ describe('rate limiters', () => {
   });
 
   test('the combined limiter waits for the longer of the two', () => {
-    let now = 0;
+    const now = 0;
     const m = new MaxOf(new ExponentialBackoff(5, 1000), new TokenBucket(1, 1, () => now));
     assert.equal(m.when('a'), 5);
     assert.equal(m.when('a'), 1000, 'bucket empty: 1 s at 1/s beats 10 ms backoff');
