@@ -157,6 +157,9 @@ export class Manager {
         this.profiles.enqueue(profileKeyOf(s));
       },
       update: (a, b) => {
+        // Our own status writes come back as updates: only a new generation (spec) or a deletion
+        // is news (controller-runtime's GenerationChangedPredicate).
+        if (!specOrLifecycleChanged(a, b)) return;
         this.streams.enqueue(streamKey(b));
         if (profileKeyOf(a) !== profileKeyOf(b)) this.profiles.enqueue(profileKeyOf(a));
         this.profiles.enqueue(profileKeyOf(b));
@@ -173,7 +176,7 @@ export class Manager {
     };
     c.profiles.on({
       add: (p) => profileChanged(p, true),
-      update: (a, b) => profileChanged(b, a.metadata.generation !== b.metadata.generation),
+      update: (a, b) => specOrLifecycleChanged(a, b) && profileChanged(b, true),
       delete: (p) => profileChanged(p, true),
     });
     const toOwner = (o: KubeObject) => {
@@ -259,6 +262,16 @@ export class Manager {
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.http.close();
   }
+}
+
+function specOrLifecycleChanged(
+  a: { metadata: { generation?: number; deletionTimestamp?: unknown } },
+  b: { metadata: { generation?: number; deletionTimestamp?: unknown } },
+): boolean {
+  return (
+    a.metadata.generation !== b.metadata.generation ||
+    a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp
+  );
 }
 
 /** What about a pod its stream's status shows (not every status heartbeat). */
