@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { PoolsError } from './errors.js';
 import { poolsDir } from './paths.js';
-import { parseQuantity } from './quantity.js';
+import { parseQuantity } from '../../lib/quantity.js';
 
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 export interface Taint {

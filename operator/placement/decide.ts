@@ -11,6 +11,7 @@ import {
   Stage,
   checkCpuNode,
   checkGpuNode,
+  matchesSelector,
   type NodeOutcome,
   type PodNeeds,
   type StageValue,
@@ -26,6 +27,12 @@ import { encoderFor, gpuVendor, type GpuVendor } from './vendors.js';
 interface Attempt {
   accelerator: Accelerator;
   candidates: NodeOutcome[];
+  /**
+   * GPU products for the pod's node affinity: every encode-capable product on nodes that match the
+   * nodeSelector, whether full or not, so the pod template does not change (and roll the
+   * transcoder) as nodes fill up; the scheduler handles capacity.
+   */
+  affinityProducts: string[];
   size: PodSize;
   /** CamelCase reason and a one-line summary with node notes, when nothing fits. */
   reason?: string;
@@ -130,6 +137,9 @@ function cpuFailure(
   };
 }
 
+const sortedUnique = (values: (string | undefined)[]) =>
+  [...new Set(values.filter((v): v is string => v !== undefined))].sort();
+
 function attempt(
   input: PlacementInput,
   policy: PlacementPolicy,
@@ -147,7 +157,12 @@ function attempt(
     )
     .filter((o) => o.stage !== Stage.NotThisVendor);
   const candidates = outcomes.filter((o) => o.stage === Stage.Fits);
-  if (candidates.length > 0) return { accelerator, candidates, size };
+  const affinityProducts = sortedUnique(
+    outcomes
+      .filter((o) => o.stage > Stage.CannotEncode && matchesSelector(o.node, needs.nodeSelector))
+      .map((o) => o.product),
+  );
+  if (candidates.length > 0) return { accelerator, candidates, affinityProducts, size };
   const furthest = outcomes.reduce<StageValue>(
     (max, o) => (o.stage > max ? o.stage : max),
     Stage.NotThisVendor,
@@ -156,13 +171,21 @@ function attempt(
     ? gpuFailure(vendor, furthest, needs)
     : cpuFailure(furthest, needs, encoderFor(accelerator, input.profile));
   const detail = notes(outcomes);
-  return { accelerator, candidates, size, reason, summary: detail ? `${headline}: ${detail}` : headline };
+  return {
+    accelerator,
+    candidates,
+    affinityProducts,
+    size,
+    reason,
+    summary: detail ? `${headline}: ${detail}` : headline,
+  };
 }
 
 function excluded(accelerator: Accelerator, size: PodSize): Attempt {
   return {
     accelerator,
     candidates: [],
+    affinityProducts: [],
     size,
     reason: 'Excluded',
     summary: `${accelerator} skipped: the transcoder stayed unschedulable there`,
@@ -173,9 +196,6 @@ const reasonFor = (accelerator: Accelerator, order: Accelerator[]) =>
   accelerator === order[0]
     ? 'Preferred'
     : `FellBackTo${accelerator.charAt(0).toUpperCase()}${accelerator.slice(1)}`;
-
-const sortedUnique = (values: (string | undefined)[]) =>
-  [...new Set(values.filter((v): v is string => v !== undefined))].sort();
 
 function placed(
   input: PlacementInput,
@@ -204,7 +224,7 @@ function placed(
     message: [...before, now].join('; '),
     ...(products.length > 0 ? { gpuProduct: products.join(', ') } : {}),
     candidateNodes: nodes,
-    pod: podPlacement(chosen.accelerator, input.stream, policy, chosen.size, products),
+    pod: podPlacement(chosen.accelerator, input.stream, policy, chosen.size, chosen.affinityProducts),
   };
 }
 

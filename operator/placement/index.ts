@@ -20,3 +20,4 @@ export {
 export { estimateResources, podSize } from './resources.js';
 export { formatCpu, formatMemory, quantity } from './quantity.js';
 export { encoderFor } from './vendors.js';
+export { toNodeView, podRequests } from './view.js';

@@ -63,6 +63,11 @@ export function untoleratedTaints(node: NodeView, tolerations: V1Toleration[]): 
 
 const taintText = (t: NodeView['taints'][number]) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 
+/** Whether the node carries every label of the nodeSelector. */
+export function matchesSelector(node: NodeView, nodeSelector: Record<string, string>): boolean {
+  return Object.entries(nodeSelector).every(([k, v]) => node.labels[k] === v);
+}
+
 /** Why the scheduler could not put any pod of this shape here, or undefined. */
 function schedulingProblem(node: NodeView, needs: PodNeeds): string | undefined {
   if (!node.ready) return 'not ready';

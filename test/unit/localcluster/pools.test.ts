@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PoolsError } from '../../../localcluster/src/errors.js';
 import { loadPools, parsePools, renderNodes, resolvePoolsPath } from '../../../localcluster/src/pools.js';
-import { parseQuantity } from '../../../localcluster/src/quantity.js';
+import { parseQuantity } from '../../../lib/quantity.js';
 
 const minimal = `
 pools:

@@ -1,5 +1,5 @@
 // Kubernetes resource quantities ("4", "3500m", "16Gi", "1e3"): just enough of
-// k8s.io/apimachinery/pkg/api/resource to validate a pool file and compare allocatable with capacity.
+// k8s.io/apimachinery/pkg/api/resource to validate a pool file and to subtract requests from allocatable.
 
 const suffixes: Record<string, number> = {
   '': 1,
