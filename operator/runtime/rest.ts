@@ -77,6 +77,37 @@ export class KubeClient {
     this.server = new URL(cluster.server);
   }
 
+  private agent: { key: string; agent: https.Agent } | undefined;
+
+  /**
+   * One keep-alive agent for every request. client-node builds a new https.Agent on each
+   * applyToHTTPSOptions call: a TLS handshake per request and native memory that grows with the
+   * request rate. The agent is rebuilt only when the TLS material changes (a rotated client cert).
+   */
+  private agentFor(opts: https.RequestOptions): https.Agent {
+    const key = JSON.stringify(
+      [opts.ca, opts.cert, opts.key, opts.pfx, opts.rejectUnauthorized, opts.servername].map(String),
+    );
+    if (this.agent?.key !== key) {
+      this.agent?.agent.destroy();
+      this.agent = {
+        key,
+        agent: new https.Agent({
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
+          pfx: opts.pfx,
+          passphrase: opts.passphrase,
+          servername: opts.servername,
+          ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+          keepAlive: true,
+          maxSockets: 32,
+        }),
+      };
+    }
+    return this.agent.agent;
+  }
+
   /** Called after every request with its method, status code ("<error>" for transport failures) and host. */
   observe(observer: RequestObserver): void {
     this.observers.push(observer);
@@ -92,6 +123,7 @@ export class KubeClient {
     const url = this.url(path, options.query);
     const opts: https.RequestOptions = { method, headers: { accept: 'application/json' } };
     await this.kubeConfig.applyToHTTPSOptions(opts);
+    opts.agent = url.protocol === 'https:' ? this.agentFor(opts) : undefined;
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) {
       opts.headers = {
