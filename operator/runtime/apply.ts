@@ -61,6 +61,7 @@ export async function applyChildren(
   cacheFor: (kind: string) => Cache<KubeObject> | undefined,
 ): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: [], unchanged: [] };
+  const sends: (() => Promise<unknown>)[] = [];
   for (const child of desired) {
     const rk = kindOf(child.apiVersion, child.kind);
     if (!rk)
@@ -75,13 +76,17 @@ export async function applyChildren(
       outcome.unchanged.push(label);
       continue;
     }
-    await client.apply(
-      objectPath(rk, ns, obj.metadata.name!),
-      { ...obj, metadata: { ...obj.metadata, namespace: ns } },
-      FIELD_MANAGER,
-    );
     outcome.applied.push(label);
+    sends.push(() =>
+      client.apply(
+        objectPath(rk, ns, obj.metadata.name!),
+        { ...obj, metadata: { ...obj.metadata, namespace: ns } },
+        FIELD_MANAGER,
+      ),
+    );
   }
+  // Children do not depend on each other at apply time (a pod waits for its ConfigMap): send at once.
+  await Promise.all(sends.map((send) => send()));
   return outcome;
 }
 
