@@ -72,7 +72,21 @@ export class Informer<T extends Meta> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abortWatch?.();
+    this.wake?.();
     await this.running;
+  }
+
+  private wake: (() => void) | undefined;
+
+  /** A retry delay that stop() cuts short. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
   }
 
   /** Resolves once the first list is in the cache (or rejects when stopped first). */
@@ -102,7 +116,7 @@ export class Informer<T extends Meta> {
         const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
         this.o.log.warn('list/watch failed; retrying', { kind: this.label, err, retryInMs: delay });
         this.o.metrics?.watchEnded(this.o.kind.kind, 'error');
-        await sleep(delay);
+        await this.pause(delay);
       }
     }
   }
