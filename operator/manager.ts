@@ -196,7 +196,8 @@ export class Manager {
       delete: (p) => {
         const stream = p.metadata.labels?.[STREAM_LABEL];
         if (stream) this.streams.enqueue(`${p.metadata.namespace}/${stream}`);
-        if (p.nodeName && Object.keys(p.requests).some((r) => r.endsWith('/gpu'))) this.retryUnplaced();
+        // Capacity freed on a node: streams that could not be placed are tried again.
+        if (p.nodeName) this.retryUnplaced();
       },
     });
     c.nodes.on({

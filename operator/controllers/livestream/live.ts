@@ -72,8 +72,9 @@ export class LivePoller {
   }
 
   async pollAll(): Promise<void> {
-    const entries = [...this.o.targets()];
-    for (const key of this.views.keys()) if (!this.o.targets().has(key)) this.views.delete(key);
+    const targets = this.o.targets();
+    const entries = [...targets];
+    for (const key of this.views.keys()) if (!targets.has(key)) this.views.delete(key);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < entries.length && !this.stopped) {
