@@ -138,6 +138,24 @@ try {
   );
   clearInterval(sampler);
   await informer.stop();
+  // Where the time went: the operator's own queue and reconcile figures.
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const figure = (name: string) =>
+    metrics
+      .split('\n')
+      .filter((l) => l.startsWith(name) && l.includes('livestream'))
+      .map((l) => Number(l.split(' ').at(-1)))
+      .reduce((a, b) => a + b, 0);
+  const reconciles = figure('controller_runtime_reconcile_time_seconds_count');
+  console.log(
+    `operator: ${reconciles} reconciles, mean work ${((figure('workqueue_work_duration_seconds_sum') / figure('workqueue_work_duration_seconds_count')) * 1000).toFixed(0)} ms, ` +
+      `mean wait in queue ${((figure('workqueue_queue_duration_seconds_sum') / figure('workqueue_queue_duration_seconds_count')) * 1000).toFixed(0)} ms, ` +
+      `requests ${metrics
+        .split('\n')
+        .filter((l) => l.startsWith('rest_client_requests_total'))
+        .map((l) => Number(l.split(' ').at(-1)))
+        .reduce((a, b) => a + b, 0)}`,
+  );
   const sorted = [...latencies].sort((a, b) => a - b);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
   console.log(
