@@ -103,9 +103,12 @@ export function createInformers(o: InformerSetOptions): Informer<never>[] {
   const c = o.caches as unknown as Record<keyof Caches, Cache<never>>;
   add(kinds.LiveStream, c.streams, {});
   add(kinds.TranscodeProfile, c.profiles, {});
-  add(kinds.Deployment, c.deployments, { labelSelector: managedSelector });
+  add(kinds.Deployment, c.deployments, { labelSelector: managedSelector, transform: deploymentSummary });
   add(kinds.Service, c.services, { labelSelector: managedSelector });
-  add(kinds.ConfigMap, c.configMaps, { labelSelector: managedSelector });
+  add(kinds.ConfigMap, c.configMaps, {
+    labelSelector: managedSelector,
+    transform: metadataOnly('ConfigMap'),
+  });
   add(kinds.Secret, c.secrets, { labelSelector: managedSelector, transform: secretMetadataOnly });
   add(kinds.Node, c.nodes, { transform: toNodeRecord, clusterWide: true });
   add(kinds.Pod, c.pods, {
@@ -120,4 +123,23 @@ export function createInformers(o: InformerSetOptions): Informer<never>[] {
 function secretMetadataOnly(obj: Record<string, unknown>): KubeObject {
   const { metadata, type } = obj as { metadata: KubeObject['metadata']; type?: string };
   return { apiVersion: 'v1', kind: 'Secret', metadata, type };
+}
+
+/** Deployments as status reads them: the pod template (most of the object) is never read back. */
+function deploymentSummary(obj: Record<string, unknown>): KubeObject {
+  const { metadata, spec, status } = obj as {
+    metadata: KubeObject['metadata'];
+    spec?: { replicas?: number };
+    status?: unknown;
+  };
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: { replicas: spec?.replicas }, status };
+}
+
+/** Objects the operator only needs to know exist and whose hash annotation it compares. */
+function metadataOnly(kind: string) {
+  return (obj: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'v1',
+    kind,
+    metadata: (obj as { metadata: KubeObject['metadata'] }).metadata,
+  });
 }
