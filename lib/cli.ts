@@ -106,6 +106,35 @@ export function helpText<T extends OptionTable>(command: CommandSpec<T>): string
   ].join('\n');
 }
 
+/**
+ * node:util parseArgs refuses a value on a boolean flag (`--leader-elect=true`), which Helm charts
+ * and Kubernetes manifests commonly write; a bare flag (`--leader-elect`) must work too. Boolean flags
+ * written `--flag=value` are taken out of argv here and their text is returned separately (converted
+ * later with the other values, so `--flag=maybe` fails with the usual message).
+ */
+export function splitBooleanValues(
+  options: OptionTable,
+  argv: string[],
+): { args: string[]; explicit: Map<string, string> } {
+  const booleans = new Set(
+    Object.entries(options)
+      .filter(([, spec]) => spec.type === 'boolean')
+      .map(([key]) => flagName(key)),
+  );
+  const explicit = new Map<string, string>();
+  const args: string[] = [];
+  for (const [i, arg] of argv.entries()) {
+    if (arg === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--([^=]+)=(.*)$/s.exec(arg);
+    if (m && booleans.has(m[1]!)) explicit.set(m[1]!, m[2]!);
+    else args.push(arg);
+  }
+  return { args, explicit };
+}
+
 export type ParseResult<T extends OptionTable> = { help: true } | { help: false; options: Options<T> };
 
 /** Parses argv (without node and script) and env against the table. Throws ConfigError on bad input. */
@@ -119,15 +148,16 @@ export function parseCommand<T extends OptionTable>(
     parseSpec[flagName(key)] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
   }
   let parsed: ReturnType<typeof parseArgs>;
+  const { args, explicit } = splitBooleanValues(command.options, argv);
   try {
-    parsed = parseArgs({ args: argv, options: parseSpec, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args, options: parseSpec, strict: true, allowPositionals: false });
   } catch (err) {
     throw new ConfigError(`${(err as Error).message}; run ${command.name} --help for the options`);
   }
   if (parsed.values.help) return { help: true };
   const options: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(command.options)) {
-    const fromFlag = parsed.values[flagName(key)];
+    const fromFlag = explicit.get(flagName(key)) ?? parsed.values[flagName(key)];
     const fromEnv = spec.env ? env[spec.env] : undefined;
     if (fromFlag !== undefined) options[key] = convert(key, spec, fromFlag as string | boolean, 'flag');
     else if (fromEnv !== undefined && fromEnv !== '')

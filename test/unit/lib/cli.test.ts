@@ -34,6 +34,18 @@ describe('parseCommand', () => {
     assert.equal(parse([], { PROG_KEY_FILE: 'k', PROG_VERBOSE: 'false' }).verbose, false);
   });
 
+  test('a boolean flag is on when given bare or as --flag=true, off as --flag=false', () => {
+    const env = { PROG_KEY_FILE: 'k' };
+    assert.equal(parse(['--verbose'], env).verbose, true);
+    assert.equal(parse(['--verbose=true'], env).verbose, true);
+    assert.equal(parse(['--verbose=false'], env).verbose, false);
+    assert.equal(parse(['--verbose=false'], { ...env, PROG_VERBOSE: 'true' }).verbose, false);
+    assert.throws(
+      () => parse(['--verbose=maybe'], env),
+      /--verbose \(PROG_VERBOSE\), set by flag: "maybe" is not a boolean/,
+    );
+  });
+
   test('bad values name the flag, the variable, where the value came from and what is allowed', () => {
     assert.throws(
       () => parse(['--secret-file', 'f', '--port', 'x']),
