@@ -376,7 +376,8 @@ export const rows: RowSpec[] = [
       },
       {
         title: 'Transcoder state',
-        description: 'Starting, WaitingForPublisher, Running, Restarting, Failed, ... per stream.',
+        description:
+          'WaitingForPublisher, Starting, Encoding, Restarting, Stalled, Stopping, Failed per stream.',
         type: 'table',
         width: 8,
         targets: [
