@@ -93,6 +93,46 @@ export class RunningCluster {
   }
 
   /**
+   * Stops kube-apiserver (SIGTERM, SIGKILL after `graceMs`) and starts it again with the same
+   * arguments, port and data, then waits for /readyz: what clients see when a control plane is
+   * upgraded or restarted. The new pid replaces the old one in the state, so stop() ends it.
+   */
+  async restartApiServer(options: { graceMs?: number; timeoutMs?: number } = {}): Promise<void> {
+    const index = this.state.processes.findIndex((p) => p.name === 'kube-apiserver');
+    const old = this.state.processes[index];
+    if (!old?.args)
+      throw new ClusterError('LSO_CLUSTER_START_FAILED', 'no restartable kube-apiserver is recorded');
+    await stopProcess(old, { graceMs: options.graceMs ?? 10_000 });
+    const started = await startProcess(
+      old.name,
+      old.exe,
+      old.args,
+      componentLogFile(this.state.dataDir, 'kube-apiserver'),
+    );
+    this.state.processes[index] = started.record;
+    await writeState(this.state.dataDir, this.state);
+    const api = new AdminApi(this.state.server, await adminTls(this.state.dataDir));
+    const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+    let exited: string | undefined;
+    void started.exited.then((how) => (exited = how));
+    for (;;) {
+      if (exited)
+        throw new ClusterError(
+          'LSO_CLUSTER_START_FAILED',
+          `kube-apiserver exited (${exited}) after a restart`,
+        );
+      const ready = await api.request('GET', '/readyz', undefined, 3_000).then(
+        (res) => res.status === 200,
+        () => false,
+      );
+      if (ready) return;
+      if (Date.now() > deadline)
+        throw new ClusterError('LSO_CLUSTER_START_FAILED', 'kube-apiserver not ready after a restart');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /**
    * For clusters owned by a test run: stop them even when the process ends without calling stop()
    * (process.exit, an uncaught error) or is interrupted (SIGINT, SIGTERM, SIGHUP).
    */

@@ -13,6 +13,8 @@ export interface ProcessRecord {
   startTime: number;
   /** argv[0], the binary's path. */
   exe: string;
+  /** The arguments it was started with, so it can be restarted as it was (absent in older state files). */
+  args?: string[];
 }
 
 interface ProcStat {
@@ -97,7 +99,7 @@ export async function startProcess(
   child.on('error', () => {}); // a later signal error is handled by the stop logic
   child.unref();
   const stat = readStat(child.pid);
-  return { record: { name, pid: child.pid, startTime: stat?.startTime ?? 0, exe }, exited };
+  return { record: { name, pid: child.pid, startTime: stat?.startTime ?? 0, exe, args }, exited };
 }
 
 export type StopOutcome = 'stopped' | 'killed' | 'already gone' | 'not ours';

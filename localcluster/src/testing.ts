@@ -66,3 +66,19 @@ export async function useCluster(options: { pools?: string } = {}): Promise<Test
     await cluster.stop();
   });
 }
+
+/**
+ * A cluster of the suite's own, never a shared one: for tests that disturb the control plane (restart
+ * the API server), which would break the other suites of a run.
+ */
+export async function startOwnCluster(
+  options: { pools?: string } = {},
+): Promise<TestCluster & { restartApiServer(): Promise<void> }> {
+  const cluster = await startOwnedCluster({ pools: options.pools });
+  return {
+    ...testCluster(cluster.kubeconfigPath, cluster.binDir, async () => {
+      await cluster.stop();
+    }),
+    restartApiServer: () => cluster.restartApiServer(),
+  };
+}
