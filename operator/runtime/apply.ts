@@ -1,7 +1,9 @@
 // Children through server-side apply under one field manager, each with a controller owner reference
 // to its LiveStream (garbage collection deletes them with it). A hash of the desired object rides
-// along as an annotation: when the cached child carries the same hash, nothing is sent, so a restart
-// or a resync writes nothing when nothing changed.
+// along as an annotation: when the cached child carries the same hash (and, for a Deployment, the
+// same replicas), nothing is sent, so a restart writes nothing when nothing changed. Edits the cache
+// cannot see (a pod template changed by hand) are put back by a forced apply once per resync period:
+// an apply that changes nothing is not written by the API server either.
 import { createHash } from 'node:crypto';
 import type { Cache } from './cache.js';
 import type { KubeClient, KubeObject, OwnerReference } from './rest.js';
@@ -45,7 +47,10 @@ export function controlledByOther(
 
 export function upToDate(existing: KubeObject | undefined, desired: KubeObject): boolean {
   const want = desired.metadata.annotations?.[HASH_ANNOTATION];
-  return existing !== undefined && existing.metadata.annotations?.[HASH_ANNOTATION] === want;
+  if (existing === undefined || existing.metadata.annotations?.[HASH_ANNOTATION] !== want) return false;
+  // The Deployment cache keeps spec.replicas: a `kubectl scale` is seen and undone at once.
+  const replicas = (o: KubeObject) => (o as { spec?: { replicas?: number } }).spec?.replicas;
+  return desired.kind !== 'Deployment' || replicas(existing) === replicas(desired);
 }
 
 export interface ApplyOutcome {
@@ -53,12 +58,13 @@ export interface ApplyOutcome {
   unchanged: string[];
 }
 
-/** Applies every desired child that is not already as desired in the cache. */
+/** Applies every desired child that is not already as desired in the cache (every one with `force`). */
 export async function applyChildren(
   client: KubeClient,
   owner: KubeObject,
   desired: KubeObject[],
   cacheFor: (kind: string) => Cache<KubeObject> | undefined,
+  force = false,
 ): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: [], unchanged: [] };
   const sends: (() => Promise<unknown>)[] = [];
@@ -72,7 +78,7 @@ export async function applyChildren(
     const other = controlledByOther(existing, owner);
     const label = `${rk.kind}/${obj.metadata.name}`;
     if (other) throw new Error(`${label} is controlled by ${other.kind}/${other.name}; not taking it over`);
-    if (upToDate(existing, obj)) {
+    if (!force && upToDate(existing, obj)) {
       outcome.unchanged.push(label);
       continue;
     }

@@ -45,9 +45,15 @@ const PRUNABLE = ['Deployment', 'Service', 'ConfigMap'] as const;
 
 export class LiveStreamReconciler {
   readonly exclusions: Exclusions;
+  /** When each stream's children were last applied in full (see applyChildren's `force`). */
+  private readonly fullApplyAt = new Map<string, number>();
 
   constructor(private readonly d: LiveStreamReconcilerDeps) {
     this.exclusions = new Exclusions(Math.max(10 * d.unschedulableTimeoutMs, 10 * 60_000));
+  }
+
+  private get resyncMs(): number {
+    return this.d.resyncMs ?? 10 * 60_000;
   }
 
   private now(): Date {
@@ -84,10 +90,16 @@ export class LiveStreamReconciler {
         placementView = viewOf(result);
       }
       const desired = this.desired(stream, profile, result);
+      const force = this.fullApplyDue(key);
       try {
-        const outcome = await applyChildren(this.d.client, stream as unknown as KubeObject, desired, (kind) =>
-          this.cacheOf(kind),
+        const outcome = await applyChildren(
+          this.d.client,
+          stream as unknown as KubeObject,
+          desired,
+          (kind) => this.cacheOf(kind),
+          force,
         );
+        if (force) this.fullApplyAt.set(key, this.now().getTime());
         if (outcome.applied.length) log.info('applied children', { applied: outcome.applied });
         await this.prune(stream, desired, log);
       } catch (err) {
@@ -102,11 +114,25 @@ export class LiveStreamReconciler {
 
     const observed = this.observe(stream, profile, placementView, keySecretProblem);
     await this.writeStatus(stream, observed, log);
-    const resync = this.d.resyncMs ?? 10 * 60_000;
+    const resync = this.resyncMs;
     return { requeueAfterMs: Math.min(recheckAfterMs ?? resync, resync) };
   }
 
+  /**
+   * Whether to apply every child even though the cache says it is as desired: once per resync period,
+   * to put back edits the cache cannot see. Not at the first sight of a stream, so that an operator
+   * restart sends nothing.
+   */
+  private fullApplyDue(key: string): boolean {
+    const now = this.now().getTime();
+    const last = this.fullApplyAt.get(key);
+    if (last === undefined) this.fullApplyAt.set(key, now);
+    // 0.9: the resync timer fires at the period, give or take the queue's delay.
+    return last !== undefined && now - last >= 0.9 * this.resyncMs;
+  }
+
   private forget(key: string): void {
+    this.fullApplyAt.delete(key);
     const [namespace, name] = key.split('/') as [string, string];
     this.d.metrics.forget(namespace, name);
     this.d.live.forget(key);

@@ -40,7 +40,12 @@ describe('livestream-operator on the local cluster', () => {
   const stream = (name: string) => json<LiveStream>(['-n', ns, 'get', 'livestream', name]);
   const exists = async (kind: string, name: string) =>
     (await cluster.kubectl(['-n', ns, 'get', kind, name])).code === 0;
-  const operatorArgs = [`--watch-namespaces=${ns}`, '--live-status-interval=2s', '--log-level=debug'];
+  const operatorArgs = [
+    `--watch-namespaces=${ns}`,
+    '--live-status-interval=2s',
+    '--resync-period=15s',
+    '--log-level=debug',
+  ];
 
   before(async () => {
     cluster = await useCluster();
@@ -318,6 +323,39 @@ describe('livestream-operator on the local cluster', () => {
     assert.match(cm, /700000|700/);
   });
 
+  test('a child changed by hand is put back: replicas at once, a pod template within a resync period', async () => {
+    type Deployment = {
+      spec: { replicas: number; template: { spec: { containers: { name: string; image: string }[] } } };
+    };
+    const ingest = await json<Deployment>(['-n', ns, 'get', 'deployment', 'late-ingest']);
+    await kubectl(['-n', ns, 'scale', 'deployment', 'late-ingest', '--replicas=3']);
+    await until(
+      'the ingest replicas put back',
+      async () =>
+        (await json<Deployment>(['-n', ns, 'get', 'deployment', 'late-ingest'])).spec.replicas ===
+        ingest.spec.replicas,
+      30_000,
+    );
+
+    // The cache does not keep pod templates: the periodic full apply (--resync-period) restores it.
+    const transcoder = await json<Deployment>(['-n', ns, 'get', 'deployment', 'late-transcoder']);
+    const container = transcoder.spec.template.spec.containers[0]!;
+    const patch = {
+      spec: {
+        template: { spec: { containers: [{ name: container.name, image: 'example.invalid/by-hand:1' }] } },
+      },
+    };
+    await kubectl(['-n', ns, 'patch', 'deployment', 'late-transcoder', '-p', JSON.stringify(patch)]);
+    await until(
+      'the transcoder image put back',
+      async () => {
+        const d = await json<Deployment>(['-n', ns, 'get', 'deployment', 'late-transcoder']);
+        return d.spec.template.spec.containers[0]!.image === container.image;
+      },
+      60_000,
+    );
+  });
+
   test('suspend releases the ingest and transcoder, keeps Services and the key, and says Suspended', async () => {
     await kubectl([
       '-n',
@@ -359,7 +397,7 @@ describe('livestream-operator on the local cluster', () => {
     await kubectl(['-n', ns, 'wait', '--for=condition=Ready', '--timeout=60s', 'livestream/town-hall']);
   });
 
-  test('a restart of the operator creates nothing and writes nothing when nothing changed', async () => {
+  test('a restart of the operator, and a resync after it, create nothing and write nothing when nothing changed', async () => {
     await sleep(3_000); // let the last writes settle
     const snapshot = async () =>
       (
@@ -375,8 +413,14 @@ describe('livestream-operator on the local cluster', () => {
     const before = await snapshot();
     await op.proc.stop();
     op = await startOperator(cluster, 'operator-again', operatorArgs);
-    await sleep(6_000); // a full pass over every stream and a live-status round
+    // A full pass over every stream, live-status rounds, and a resync (15 s) that applies every child:
+    // an apply that changes nothing is not written either.
+    await sleep(18_000);
     assert.equal(await snapshot(), before);
+    assert.ok(
+      op.proc.output.some((l) => l.includes('"applied children"')),
+      'no resync applied the children in the window: the test no longer covers it',
+    );
     const m = await op.metrics();
     assert.match(
       m,

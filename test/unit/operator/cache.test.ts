@@ -114,6 +114,15 @@ describe('apply helpers', () => {
     assert.equal(stableJson({ b: 1, a: [{ d: 1, c: 2 }] }), '{"a":[{"c":2,"d":1}],"b":1}');
   });
 
+  test('a Deployment whose replicas someone changed is not up to date, whatever its hash', () => {
+    const desired = withOwnerAndHash(
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 1 } },
+      owner,
+    );
+    assert.ok(upToDate({ ...desired }, desired));
+    assert.ok(!upToDate({ ...desired, spec: { replicas: 3 } } as KubeObject, desired));
+  });
+
   test('a child controlled by another owner is not ours to take', () => {
     const theirs = obj('c', '1', {
       ownerReferences: [
