@@ -1,6 +1,7 @@
 // Pods and Nodes as the operator caches them: slim records with only what placement and status read.
 // A full Pod is 5-20 KiB in memory; its usage record is a few hundred bytes, so a cluster-wide cache of
 // non-terminated pods stays small (docs/operator.md, "What is cached").
+import { quantity } from '../placement/quantity.js';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const OPERATOR_NAME = 'livestream-operator';
@@ -60,39 +61,12 @@ interface RawPod {
   };
 }
 
-const units: Record<string, number> = {
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** A Kubernetes quantity in base units; 0 when unreadable. */
-export function quantityValue(text: string | undefined): number {
-  if (!text) return 0;
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/.exec(
-    text.trim(),
-  );
-  if (!m) return 0;
-  if (m[3] !== undefined) return Number(m[1]) * 10 ** Number(m[3]);
-  return Number(m[1]) * (m[2] ? units[m[2]]! : 1);
-}
-
 function containerRequests(c: RawContainer): Record<string, number> {
   const out: Record<string, number> = {};
   const { requests = {}, limits = {} } = c.resources ?? {};
   for (const name of new Set([...Object.keys(requests), ...Object.keys(limits)])) {
     // Requests default to limits when only limits are set (always so for extended resources such as GPUs).
-    out[name] = quantityValue(requests[name] ?? limits[name]);
+    out[name] = quantity(requests[name] ?? limits[name]);
   }
   return out;
 }
@@ -104,7 +78,7 @@ export function podRequests(spec: RawPod['spec']): Record<string, number> {
     for (const [k, v] of Object.entries(containerRequests(c))) sum[k] = (sum[k] ?? 0) + v;
   for (const c of spec?.initContainers ?? [])
     for (const [k, v] of Object.entries(containerRequests(c))) sum[k] = Math.max(sum[k] ?? 0, v);
-  for (const [k, v] of Object.entries(spec?.overhead ?? {})) sum[k] = (sum[k] ?? 0) + quantityValue(v);
+  for (const [k, v] of Object.entries(spec?.overhead ?? {})) sum[k] = (sum[k] ?? 0) + quantity(v);
   return sum;
 }
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Cache } from './cache.js';
 import type { KubeClient, KubeObject, OwnerReference } from './rest.js';
-import { kindOf, objectPath } from './resources.js';
+import { kindOf, objectPath, type ResourceKind } from './resources.js';
 
 export const FIELD_MANAGER = 'livestream-operator';
 export const HASH_ANNOTATION = 'livestream-operator.io/applied-hash';
@@ -104,5 +104,20 @@ export function stableJson(value: unknown): string {
           Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         )
       : v,
+  );
+}
+
+/** Server-side applies `status` to the status subresource of `obj`, under the operator's field manager. */
+export async function applyStatus(
+  client: KubeClient,
+  rk: ResourceKind,
+  obj: KubeObject,
+  status: unknown,
+): Promise<void> {
+  const { name, namespace } = obj.metadata;
+  await client.apply(
+    objectPath(rk, namespace, name!, 'status'),
+    { apiVersion: rk.apiVersion, kind: rk.kind, metadata: { name, namespace }, status },
+    FIELD_MANAGER,
   );
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../../../lib/log.js';
 import { desiredChildren, type BuildContext } from '../../build/index.js';
 import type { PlacementPolicy, PlacementResult } from '../../placement/index.js';
 import { BY_OWNER, type Caches } from '../../cluster/caches.js';
-import { applyChildren, FIELD_MANAGER } from '../../runtime/apply.js';
+import { applyChildren, applyStatus } from '../../runtime/apply.js';
 import type { Cache } from '../../runtime/cache.js';
 import { findCondition, statusChanged, transitions } from '../../runtime/conditions.js';
 import type { Result } from '../../runtime/controller.js';
@@ -243,16 +243,7 @@ export class LiveStreamReconciler {
       live.kind === 'ok' && live.ingest.publishing ? live.ingest.bitsPerSecond : undefined,
     );
     if (!statusChanged(stream.status, next)) return;
-    await this.d.client.apply(
-      objectPath(kinds.LiveStream, stream.metadata.namespace, stream.metadata.name!, 'status'),
-      {
-        apiVersion: kinds.LiveStream.apiVersion,
-        kind: 'LiveStream',
-        metadata: { name: stream.metadata.name, namespace: stream.metadata.namespace },
-        status: next,
-      },
-      FIELD_MANAGER,
-    );
+    await applyStatus(this.d.client, kinds.LiveStream, stream as unknown as KubeObject, next);
     log.debug('status written', { ready: findCondition(next.conditions, 'Ready')?.status });
     await this.announce(stream, stream.status, next, o);
   }

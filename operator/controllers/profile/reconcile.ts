@@ -4,10 +4,10 @@
 import type { TranscodeProfile, TranscodeProfileStatus } from '../../api/v1alpha1/index.js';
 import { estimateResources } from '../../placement/index.js';
 import { BY_PROFILE, type Caches } from '../../cluster/caches.js';
-import { FIELD_MANAGER } from '../../runtime/apply.js';
+import { applyStatus } from '../../runtime/apply.js';
 import { mergeConditions, statusChanged, type ConditionInput } from '../../runtime/conditions.js';
-import type { KubeClient } from '../../runtime/rest.js';
-import { kinds, objectPath } from '../../runtime/resources.js';
+import type { KubeClient, KubeObject } from '../../runtime/rest.js';
+import { kinds } from '../../runtime/resources.js';
 
 export interface ProfileReconcilerDeps {
   client: KubeClient;
@@ -57,15 +57,6 @@ export class ProfileReconciler {
     const streams = this.d.caches.streams.byIndex(BY_PROFILE, key).length;
     const next = profileStatus(profile, streams, this.d.now?.() ?? new Date());
     if (!statusChanged(profile.status, next)) return;
-    await this.d.client.apply(
-      objectPath(kinds.TranscodeProfile, profile.metadata.namespace, profile.metadata.name!, 'status'),
-      {
-        apiVersion: kinds.TranscodeProfile.apiVersion,
-        kind: 'TranscodeProfile',
-        metadata: { name: profile.metadata.name, namespace: profile.metadata.namespace },
-        status: next,
-      },
-      FIELD_MANAGER,
-    );
+    await applyStatus(this.d.client, kinds.TranscodeProfile, profile as unknown as KubeObject, next);
   }
 }
