@@ -20,6 +20,7 @@ import {
   type RealNode,
 } from '../../../localcluster/src/realnode/index.js';
 import type { LiveStream } from '../../../operator/api/v1alpha1/types.js';
+import { CHROMIUM_FLAGS } from '../transcoder/harness.js';
 import { Proc, freePort, until } from '../../integration/support/processes.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -202,17 +203,7 @@ describe(
       );
       browser = await chromium.launch({
         executablePath: '/usr/bin/chromium',
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--autoplay-policy=no-user-gesture-required',
-        ],
+        args: CHROMIUM_FLAGS,
       });
       const page = await browser.newPage();
       const errors: string[] = [];
