@@ -12,24 +12,25 @@ by label; watchNamespaces narrows it by namespace).
   verbs: [get, list, watch]
 - apiGroups: [livestream-operator.io]
   resources: [livestreams/status, transcodeprofiles/status]
-  verbs: [get, update, patch]
+  verbs: [get, patch]
 # Owner references with blockOwnerDeletion need update on the owner's finalizers subresource where
 # the OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift).
 - apiGroups: [livestream-operator.io]
   resources: [livestreams/finalizers]
   verbs: [update]
+# Server-side apply is a patch, and a patch that creates the object is also authorized as create.
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [""]
   resources: [services, configmaps]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, list, watch, create]
 - apiGroups: [events.k8s.io]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [create]
 {{- end -}}
 
 {{/*

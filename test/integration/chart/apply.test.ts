@@ -244,7 +244,7 @@ describe('helm install, upgrade and uninstall against the real API server', () =
     for (const [verb, resource, ns] of [
       ['watch', 'livestreams.livestream-operator.io'],
       ['patch', 'livestreams.livestream-operator.io:status'],
-      ['update', 'transcodeprofiles.livestream-operator.io:status'],
+      ['patch', 'transcodeprofiles.livestream-operator.io:status'],
       ['patch', 'deployments.apps'],
       ['create', 'services'],
       ['create', 'secrets'],
@@ -256,6 +256,10 @@ describe('helm install, upgrade and uninstall against the real API server', () =
       assert.ok(await can(verb, resource, ns), `may ${verb} ${resource}`);
     for (const [verb, resource, ns] of [
       ['update', 'livestreams.livestream-operator.io'],
+      ['update', 'livestreams.livestream-operator.io:status'],
+      ['update', 'deployments.apps'],
+      ['update', 'configmaps'],
+      ['patch', 'events.events.k8s.io'],
       ['create', 'pods'],
       ['delete', 'secrets'],
       ['update', 'secrets'],
