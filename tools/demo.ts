@@ -151,10 +151,10 @@ async function main(): Promise<void> {
     '--transcoder-image=localhost/livestream-transcoder:dev',
     '--image-pull-policy=Never',
   ]);
-  let encoder: ChildProcess | undefined;
+  let encoder: Publisher | undefined;
   const stopAll = async () => {
     stopping = true;
-    await stopChild(encoder);
+    await encoder?.stop();
     await kubectl(['delete', 'namespace', NAMESPACE, '--wait=false']).catch(() => undefined);
     await stopChild(operator);
     await realNode?.stop();
@@ -246,7 +246,7 @@ async function prepareExamples(kubectl: (args: string[], input?: string) => Prom
 async function publishTestPattern(
   kubectl: (args: string[]) => Promise<string>,
   stopped: () => boolean,
-): Promise<ChildProcess | undefined> {
+): Promise<Publisher | undefined> {
   const get = async (what: string, jsonpath: string) =>
     kubectl(['-n', NAMESPACE, 'get', what, '-o', `jsonpath=${jsonpath}`]);
   // The ingest accepts a publish once its pod is ready: the LiveStream says Waiting then.
@@ -273,7 +273,7 @@ async function publishTestPattern(
       '',
     ].join('\n'),
   );
-  return child('ffmpeg', 'ffmpeg', [
+  return keepPublishing([
     '-hide_banner',
     '-nostdin',
     '-loglevel',
@@ -305,6 +305,34 @@ async function publishTestPattern(
     'flv',
     `rtmp://${ingestIP}:1935/live/${key}`,
   ]);
+}
+
+interface Publisher {
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps ffmpeg publishing as OBS does with automatic reconnect: a refused connection (a new Service
+ * whose kube-proxy rules are not in place yet) or a dropped one is tried again after 2 s.
+ */
+function keepPublishing(args: string[]): Publisher {
+  let current: ChildProcess | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const start = () => {
+    current = child('ffmpeg', 'ffmpeg', args);
+    current.once('exit', () => {
+      if (stopping) return;
+      console.error('demo: publishing again in 2 s');
+      retry = setTimeout(start, 2_000);
+    });
+  };
+  start();
+  return {
+    stop: async () => {
+      clearTimeout(retry);
+      await stopChild(current);
+    },
+  };
 }
 
 main().then(
