@@ -1,7 +1,9 @@
 // The runtime against the real API server: the informer resumes, sees deletes made while it was not
-// watching, relists after 410 Gone; two operators share one Lease and hand over on SIGTERM.
+// watching, relists after 410 Gone; two operators share one Lease, hand over on SIGTERM, and take
+// over once the Lease expires when the leader is killed.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Watch } from '@kubernetes/client-node';
 import { useCluster, type TestCluster } from '../../../localcluster/src/testing.js';
@@ -11,6 +13,7 @@ import { Informer } from '../../../operator/runtime/informer.js';
 import { RuntimeMetrics } from '../../../operator/runtime/metrics.js';
 import { KubeClient, type KubeObject } from '../../../operator/runtime/rest.js';
 import { kinds } from '../../../operator/runtime/resources.js';
+import { repoRoot } from '../../../tools/chart/generate.js';
 import { until } from '../support/processes.js';
 import { startOperator, type RunningOperator } from './support.js';
 
@@ -29,6 +32,10 @@ describe('runtime on the real API server', () => {
   before(async () => {
     cluster = await useCluster();
     client = new KubeClient(cluster.kubeConfig);
+    // The operators below wait for their LiveStream caches: the CRDs must be there even when this
+    // file runs alone.
+    await kubectl(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot, 'crds')]);
+    await kubectl(['wait', '--for=condition=Established', 'crd/livestreams.livestream-operator.io']);
     await kubectl(['create', 'namespace', ns]);
   });
 
@@ -189,6 +196,39 @@ describe('runtime on the real API server', () => {
       await until(
         'op-b reports leading',
         async () => /leader_election_master_status\{name="lso-test"\} 1/.test(await ops[1]!.metrics()),
+        5_000,
+      );
+    } finally {
+      for (const o of ops) await o.proc.stop();
+    }
+  });
+  test('two operators: when the leader is killed (SIGKILL, no hand-over) the other takes over once the Lease expires', async () => {
+    const lease = 'lso-kill-test';
+    const args = [
+      `--watch-namespaces=${ns}`,
+      '--leader-elect',
+      `--leader-election-namespace=${ns}`,
+      `--leader-election-id=${lease}`,
+      '--lease-duration=4s',
+      '--renew-deadline=3s',
+      '--retry-period=500ms',
+    ];
+    const ops: RunningOperator[] = [];
+    try {
+      const holder = async () =>
+        (await kubectl(['-n', ns, 'get', 'lease', lease, '-o', 'jsonpath={.spec.holderIdentity}'])).trim();
+      ops.push(await startOperator(cluster, 'op-x', args, { POD_NAME: 'op-x' }));
+      await until('op-x leads', async () => (await holder()) === 'op-x', 20_000);
+      ops.push(await startOperator(cluster, 'op-y', args, { POD_NAME: 'op-y' }));
+      const killedAt = Date.now();
+      process.kill(ops[0]!.proc.child.pid!, 'SIGKILL');
+      await until('op-y leads', async () => (await holder()) === 'op-y', 20_000, 100);
+      const takeOverMs = Date.now() - killedAt;
+      // Not before the Lease the dead leader held ran out: nobody released it.
+      assert.ok(takeOverMs >= 2_000, `took over after ${takeOverMs} ms, before the 4 s Lease could expire`);
+      await until(
+        'op-y reports leading',
+        async () => /leader_election_master_status\{name="lso-kill-test"\} 1/.test(await ops[1]!.metrics()),
         5_000,
       );
     } finally {

@@ -34,15 +34,21 @@ export async function startOperator(
     ],
     { cwd: repoRoot, env: { ...process.env, ...env } },
   );
-  await until(
-    `${name} ready`,
-    async () => {
-      if (!proc.running) throw new Error(proc.tail(40));
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
-    },
-    60_000,
-    250,
-  );
+  try {
+    await until(
+      `${name} ready`,
+      async () => {
+        if (!proc.running) throw new Error(proc.tail(40));
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
+      },
+      60_000,
+      250,
+    );
+  } catch (err) {
+    // Not handed to the caller, so stopped here: a running child would keep the test process alive.
+    await proc.stop();
+    throw new Error(`${(err as Error).message}\n${proc.tail(20)}`, { cause: err });
+  }
   return {
     proc,
     port,
