@@ -202,7 +202,7 @@ describe('runtime on the real API server', () => {
       for (const o of ops) await o.proc.stop();
     }
   });
-  test('two operators: when the leader is killed (SIGKILL, no hand-over) the other takes over once the Lease expires', async () => {
+  test('two operators: when the leader is killed (SIGKILL, no hand-over) the other takes over once the Lease expires', async (t) => {
     const lease = 'lso-kill-test';
     const args = [
       `--watch-namespaces=${ns}`,
@@ -224,6 +224,7 @@ describe('runtime on the real API server', () => {
       process.kill(ops[0]!.proc.child.pid!, 'SIGKILL');
       await until('op-y leads', async () => (await holder()) === 'op-y', 20_000, 100);
       const takeOverMs = Date.now() - killedAt;
+      t.diagnostic(`took over ${takeOverMs} ms after the leader was killed`);
       // Not before the Lease the dead leader held ran out: nobody released it.
       assert.ok(takeOverMs >= 2_000, `took over after ${takeOverMs} ms, before the 4 s Lease could expire`);
       await until(
