@@ -100,7 +100,9 @@ export class LiveStreamReconciler {
           force,
         );
         if (force) this.fullApplyAt.set(key, this.now().getTime());
-        if (outcome.applied.length) log.info('applied children', { applied: outcome.applied });
+        // A periodic full apply mostly changes nothing (the API server writes nothing): not news.
+        if (force) log.debug('applied every child (periodic full apply)', { applied: outcome.applied });
+        else if (outcome.applied.length) log.info('applied children', { applied: outcome.applied });
         await this.prune(stream, desired, log);
       } catch (err) {
         // The API server refused a child (e.g. a nodePort already taken): say so in status, then retry.

@@ -418,7 +418,7 @@ describe('livestream-operator on the local cluster', () => {
     await sleep(18_000);
     assert.equal(await snapshot(), before);
     assert.ok(
-      op.proc.output.some((l) => l.includes('"applied children"')),
+      op.proc.output.some((l) => l.includes('periodic full apply')),
       'no resync applied the children in the window: the test no longer covers it',
     );
     const m = await op.metrics();
