@@ -115,20 +115,24 @@ export class RunningCluster {
     const deadline = Date.now() + (options.timeoutMs ?? 90_000);
     let exited: string | undefined;
     void started.exited.then((how) => (exited = how));
-    for (;;) {
-      if (exited)
-        throw new ClusterError(
-          'LSO_CLUSTER_START_FAILED',
-          `kube-apiserver exited (${exited}) after a restart`,
-        );
-      const ready = await api.request('GET', '/readyz', undefined, 3_000).then(
-        (res) => res.status === 200,
-        () => false,
-      );
-      if (ready) return;
-      if (Date.now() > deadline)
-        throw new ClusterError('LSO_CLUSTER_START_FAILED', 'kube-apiserver not ready after a restart');
-      await new Promise((r) => setTimeout(r, 200));
+    try {
+      for (;;) {
+        if (exited)
+          throw new ClusterError(
+            'LSO_CLUSTER_START_FAILED',
+            `kube-apiserver exited (${exited}) after a restart`,
+          );
+        const problem = await readyzProblem(api).catch((err: Error) => err.message);
+        if (problem === undefined) return;
+        if (Date.now() > deadline)
+          throw new ClusterError(
+            'LSO_CLUSTER_START_FAILED',
+            `kube-apiserver not ready after a restart (${problem})`,
+          );
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      api.close();
     }
   }
 
@@ -175,6 +179,14 @@ export async function stopRecorded(state: ClusterState): Promise<StopReport> {
   return report;
 }
 
+/** Why kube-apiserver is not ready (its failing checks), undefined when it is. */
+async function readyzProblem(api: AdminApi, timeoutMs = 3_000): Promise<string | undefined> {
+  const res = await api.request('GET', '/readyz', undefined, timeoutMs);
+  if (res.status === 200) return undefined;
+  const failing = res.body.split('\n').filter((l) => l.includes('[-]'));
+  return `/readyz answered ${res.status}: ${failing.length ? failing.join(', ') : res.body.trim().slice(-300)}`;
+}
+
 /** Reasons a recorded cluster is not healthy (empty when it is): processes and /readyz. */
 export async function healthProblems(state: ClusterState): Promise<string[]> {
   const problems: string[] = [];
@@ -187,9 +199,8 @@ export async function healthProblems(state: ClusterState): Promise<string[]> {
   if (problems.length > 0) return problems;
   try {
     const api = new AdminApi(state.server, await adminTls(state.dataDir));
-    const res = await api.request('GET', '/readyz', undefined, 5_000).finally(() => api.close());
-    if (res.status !== 200)
-      problems.push(`kube-apiserver /readyz answered ${res.status}: ${res.body.trim().slice(-300)}`);
+    const problem = await readyzProblem(api, 5_000).finally(() => api.close());
+    if (problem) problems.push(`kube-apiserver ${problem}`);
   } catch (err) {
     problems.push(`kube-apiserver at ${state.server} does not answer: ${(err as Error).message}`);
   }
@@ -381,19 +392,7 @@ export async function startCluster(options: StartOptions = {}): Promise<RunningC
     );
 
     await launch('kube-apiserver', componentArgs('kube-apiserver', plan));
-    await waitUntil(
-      'kube-apiserver ready',
-      async () => {
-        const res = await client.request('GET', '/readyz', undefined, 3_000);
-        return res.status === 200
-          ? undefined
-          : `/readyz ${res.status}: ${res.body
-              .split('\n')
-              .filter((l) => l.includes('[-]'))
-              .join(', ')}`;
-      },
-      90_000,
-    );
+    await waitUntil('kube-apiserver ready', () => readyzProblem(client), 90_000);
 
     for (const name of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const)
       await launch(name, componentArgs(name, plan));
