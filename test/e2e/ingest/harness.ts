@@ -87,6 +87,14 @@ export class Proc {
     clearTimeout(timer);
   }
 
+  /** The JSON log lines it wrote to stdout so far. */
+  jsonLogs(): Record<string, unknown>[] {
+    return this.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
   /** Waits for the exit, at most `timeoutMs`. */
   async exit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     let timer: NodeJS.Timeout | undefined;
@@ -224,10 +232,7 @@ export class Ingest {
 
   /** The JSON log lines written so far. */
   logs(): Record<string, unknown>[] {
-    return this.proc.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return this.proc.jsonLogs();
   }
 
   async stop(): Promise<void> {

@@ -140,10 +140,7 @@ export class Transcoder {
   }
 
   logs(): Record<string, unknown>[] {
-    return this.proc.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return this.proc.jsonLogs();
   }
 
   async stop(): Promise<void> {
