@@ -8,7 +8,7 @@ import { buildFfmpegArgs, redactArgs, type FfmpegJob, type OutputLayout } from '
 import type { EncoderPlan } from '../ffmpeg/encoders.js';
 import type { FfmpegExit } from '../ffmpeg/process.js';
 import type { Progress } from '../ffmpeg/progress.js';
-import type { TranscoderState } from '../status.js';
+import type { TranscoderState, TranscoderStatus } from '../status.js';
 import { Backoff } from './backoff.js';
 import type { IngestView } from './ingest.js';
 import { SpeedWindow } from './speed.js';
@@ -44,17 +44,15 @@ export interface SupervisorDeps {
   stopGraceMs?: number;
 }
 
-export interface SupervisorSnapshot {
+/** The run as /status reports it (the same figures), plus what only the process needs. */
+export interface SupervisorSnapshot extends Pick<
+  TranscoderStatus,
+  'speed' | 'fps' | 'droppedFrames' | 'duplicatedFrames' | 'restarts' | 'lastRestartReason' | 'lastError'
+> {
   state: TranscoderState;
+  /** Epoch milliseconds (status shows it as RFC 3339). */
   encodingSince: number | null;
-  speed: number | null;
-  fps: number | null;
-  droppedFrames: number;
-  duplicatedFrames: number;
-  restarts: number;
-  lastRestartReason: string | null;
   stalled: boolean;
-  lastError: string | null;
   layout: OutputLayout | null;
 }
 
