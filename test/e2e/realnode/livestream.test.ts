@@ -20,6 +20,7 @@ import {
   type RealNode,
 } from '../../../localcluster/src/realnode/index.js';
 import type { LiveStream } from '../../../operator/api/v1alpha1/types.js';
+import { installCrds } from '../../integration/operator/support.js';
 import { CHROMIUM_FLAGS } from '../transcoder/harness.js';
 import { Proc, freePort, until } from '../../integration/support/processes.js';
 
@@ -76,7 +77,7 @@ describe(
         progress: (line) => process.stderr.write(`realnode: ${line}\n`),
       });
       node.stopWhenProcessEnds();
-      await cluster.kubectl(['apply', '--server-side', '-f', path.join(repoRoot, 'crds')]);
+      await installCrds(cluster);
       await cluster.kubectl(['create', 'namespace', ns]);
 
       const httpPort = await freePort();

@@ -6,12 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
-import path from 'node:path';
 import { startOwnCluster } from '../../../localcluster/src/testing.js';
 import type { LiveStream, TranscodeProfile } from '../../../operator/api/v1alpha1/index.js';
-import { repoRoot } from '../../../tools/chart/generate.js';
 import { until } from '../support/processes.js';
-import { condition, kubectlJson, startOperator, waitFor, type RunningOperator } from './support.js';
+import {
+  condition,
+  installCrds,
+  kubectlJson,
+  startOperator,
+  waitFor,
+  type RunningOperator,
+} from './support.js';
 
 const ns = 'restart';
 const stream = (name: string) => ({
@@ -44,8 +49,7 @@ describe('the operator across a kube-apiserver restart', () => {
   before(async () => {
     cluster = await startOwnCluster();
     json = kubectlJson(cluster);
-    await kubectl(['apply', '--server-side', '-f', path.join(repoRoot, 'crds')]);
-    await kubectl(['wait', '--for=condition=Established', 'crd/livestreams.livestream-operator.io']);
+    await installCrds(cluster);
     await kubectl(['create', 'namespace', ns]);
     const profile = {
       apiVersion: 'livestream-operator.io/v1alpha1',

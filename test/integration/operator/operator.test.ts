@@ -13,7 +13,14 @@ import { useCluster, type TestCluster } from '../../../localcluster/src/testing.
 import type { LiveStream } from '../../../operator/api/v1alpha1/index.js';
 import { repoRoot } from '../../../tools/chart/generate.js';
 import { sleep, until } from '../support/processes.js';
-import { condition, kubectlJson, startOperator, waitFor, type RunningOperator } from './support.js';
+import {
+  condition,
+  installCrds,
+  kubectlJson,
+  startOperator,
+  waitFor,
+  type RunningOperator,
+} from './support.js';
 
 const ns = `op-${randomBytes(3).toString('hex')}`;
 const examples = path.join(repoRoot, 'examples');
@@ -50,8 +57,7 @@ describe('livestream-operator on the local cluster', () => {
   before(async () => {
     cluster = await useCluster();
     json = kubectlJson(cluster);
-    await kubectl(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot, 'crds')]);
-    await kubectl(['wait', '--for=condition=Established', 'crd/livestreams.livestream-operator.io']);
+    await installCrds(cluster);
     await kubectl(['create', 'namespace', ns]);
     // The example asks for runtimeClassName: nvidia (the NVIDIA Container Toolkit's runtime class).
     await cluster.kubectl(['apply', '-f', '-'], {

@@ -3,7 +3,6 @@
 // over once the Lease expires when the leader is killed.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Watch } from '@kubernetes/client-node';
 import { useCluster, type TestCluster } from '../../../localcluster/src/testing.js';
@@ -13,9 +12,8 @@ import { Informer } from '../../../operator/runtime/informer.js';
 import { RuntimeMetrics } from '../../../operator/runtime/metrics.js';
 import { KubeClient, type KubeObject } from '../../../operator/runtime/rest.js';
 import { kinds } from '../../../operator/runtime/resources.js';
-import { repoRoot } from '../../../tools/chart/generate.js';
 import { until } from '../support/processes.js';
-import { startOperator, type RunningOperator } from './support.js';
+import { installCrds, startOperator, type RunningOperator } from './support.js';
 
 const ns = `rt-${randomBytes(3).toString('hex')}`;
 const quiet = new Logger({}, { level: 'error', write: () => {} });
@@ -34,8 +32,7 @@ describe('runtime on the real API server', () => {
     client = new KubeClient(cluster.kubeConfig);
     // The operators below wait for their LiveStream caches: the CRDs must be there even when this
     // file runs alone.
-    await kubectl(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot, 'crds')]);
-    await kubectl(['wait', '--for=condition=Established', 'crd/livestreams.livestream-operator.io']);
+    await installCrds(cluster);
     await kubectl(['create', 'namespace', ns]);
   });
 

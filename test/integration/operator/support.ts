@@ -56,6 +56,22 @@ export async function startOperator(
   };
 }
 
+/** The project's CRDs, server-side applied (idempotent; any earlier field manager overruled), Established. */
+export async function installCrds(cluster: TestCluster): Promise<void> {
+  for (const args of [
+    ['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot, 'crds')],
+    [
+      'wait',
+      '--for=condition=Established',
+      'crd/livestreams.livestream-operator.io',
+      'crd/transcodeprofiles.livestream-operator.io',
+    ],
+  ]) {
+    const r = await cluster.kubectl(args, { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  }
+}
+
 export function kubectlJson(cluster: TestCluster) {
   return async <T>(args: string[]): Promise<T> => {
     const r = await cluster.kubectl([...args, '-o', 'json'], { timeoutMs: 30_000 });
